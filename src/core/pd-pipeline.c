@@ -1,0 +1,950 @@
+/* pd-pipeline.c: drives a batch through the stages. The producer (the scanner thread, or an
+ * import thread) spools each page and commits its row; a pool of workers, one per core, each
+ * with its own tesseract instance, deskews, encodes and recognizes pages as they arrive; when
+ * the producer is done and the last page is recognized, a worker writes the PDF and marks the
+ * document ready. The main context never runs SANE, tesseract, leptonica, SQLite or fsync: it
+ * only starts batches and receives signals and results. */
+#define G_LOG_DOMAIN "pd-pipeline"
+
+#include "config.h"
+
+#include "pd-pipeline.h"
+
+#include "pd-capture-error.h"
+#include "pd-import.h"
+#include "pd-pdf-writer.h"
+#include "pd-process-error.h"
+
+#include <string.h>
+
+struct _PdPipeline {
+  GObject       parent_instance;
+
+  /* owned */
+  PdLibrary    *library;
+  PdScanner    *scanner;
+  GThreadPool  *workers;
+  GMainContext *context;
+  guint         n_workers;
+};
+
+G_DEFINE_FINAL_TYPE (PdPipeline, pd_pipeline, G_TYPE_OBJECT)
+
+enum {
+  PAGE_CAPTURED,
+  PAGE_RECOGNIZED,
+  PAGE_FAILED,
+  SCAN_PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct _PdBatch PdBatch;
+typedef void (*PdBatchDoneFunc) (PdBatch *batch, gpointer data);
+
+/* A batch is shared by the producer thread, the workers and the main context; its counters are
+ * guarded by the mutex, everything else is set before it is shared. */
+struct _PdBatch {
+  gint              ref_count;
+  PdPipeline       *pipeline;        /* strong; the last unref happens on the main context */
+  PdProcessOptions *process;
+  char             *name;
+  char             *source;
+  char             *file_prefix;
+  GTask            *task;            /* scan and import: completed when the document is finished */
+  PdBatchDoneFunc   done_func;       /* resume: called on the worker thread once finished */
+  gpointer          done_data;
+
+  GMutex            mutex;
+  PdDocument       *document;        /* created with the first page */
+  guint             n_captured;
+  guint             n_processed;
+  gboolean          capture_done;
+  gboolean          finish_queued;
+  GError           *capture_error;
+  PdDocument       *result;          /* the finished document, as committed */
+
+  /* scanner thread only */
+  guint             progress_index;
+  double            progress_fraction;
+};
+
+typedef enum {
+  JOB_PAGE,
+  JOB_FINISH,
+} JobKind;
+
+typedef struct {
+  JobKind  kind;
+  PdBatch *batch;
+  gint64   page_id;
+  guint    index;
+  guint    dpi;
+  char    *spool_path;
+} Job;
+
+static PdBatch *batch_ref     (PdBatch *batch);
+static void     batch_unref   (PdBatch *batch);
+static void     queue_finish_if_complete (PdBatch *batch);
+
+static PdBatch *
+batch_new (PdPipeline             *pipeline,
+           const PdProcessOptions *process,
+           const char             *name,
+           const char             *source)
+{
+  PdBatch *batch = g_new0 (PdBatch, 1);
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  batch->ref_count = 1;
+  batch->pipeline = g_object_ref (pipeline);
+  batch->process = pd_process_options_copy (process);
+  batch->name = g_strdup (name);
+  batch->source = g_strdup (source);
+  batch->file_prefix = g_strdup_printf ("batch-%s", uuid);
+  g_mutex_init (&batch->mutex);
+  return batch;
+}
+
+static PdBatch *
+batch_ref (PdBatch *batch)
+{
+  g_atomic_int_inc (&batch->ref_count);
+  return batch;
+}
+
+static gboolean
+batch_free_cb (gpointer data)
+{
+  PdBatch *batch = data;
+
+  g_clear_object (&batch->task);
+  g_clear_object (&batch->pipeline);
+  g_clear_pointer (&batch->process, pd_process_options_free);
+  g_clear_pointer (&batch->document, pd_document_free);
+  g_clear_pointer (&batch->result, pd_document_free);
+  g_clear_error (&batch->capture_error);
+  g_free (batch->name);
+  g_free (batch->source);
+  g_free (batch->file_prefix);
+  g_mutex_clear (&batch->mutex);
+  g_free (batch);
+  return G_SOURCE_REMOVE;
+}
+
+/* The batch owns the pipeline; dropping the pipeline's last reference from a worker would free
+ * the thread pool from inside itself, so the batch is always freed on the main context. */
+static void
+batch_unref (PdBatch *batch)
+{
+  if (g_atomic_int_dec_and_test (&batch->ref_count))
+    g_main_context_invoke (batch->pipeline->context, batch_free_cb, batch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdBatch, batch_unref)
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->batch, batch_unref);
+  g_free (job->spool_path);
+  g_free (job);
+}
+
+static void
+push_job (PdBatch    *batch,
+          JobKind     kind,
+          gint64      page_id,
+          guint       index,
+          guint       dpi,
+          const char *spool_path)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->batch = batch_ref (batch);
+  job->page_id = page_id;
+  job->index = index;
+  job->dpi = dpi;
+  job->spool_path = g_strdup (spool_path);
+  g_thread_pool_push (batch->pipeline->workers, job, NULL);
+}
+
+/* Signals are emitted on the pipeline's main context, never on a worker. */
+typedef struct {
+  PdBatch *batch;
+  guint    signal_id;
+  gint64   document_id;
+  guint    index;
+  guint    count;
+  double   value;
+  char    *message;
+} Emission;
+
+static gboolean
+emit_cb (gpointer data)
+{
+  Emission *e = data;
+  PdPipeline *self = e->batch->pipeline;
+
+  switch (e->signal_id)
+    {
+    case PAGE_CAPTURED:
+      g_signal_emit (self, signals[PAGE_CAPTURED], 0, e->document_id, e->index);
+      break;
+    case PAGE_RECOGNIZED:
+      g_signal_emit (self, signals[PAGE_RECOGNIZED], 0, e->document_id, e->index, e->count, e->value);
+      break;
+    case PAGE_FAILED:
+      g_signal_emit (self, signals[PAGE_FAILED], 0, e->document_id, e->index, e->message);
+      break;
+    case SCAN_PROGRESS:
+      g_signal_emit (self, signals[SCAN_PROGRESS], 0, e->index, e->value);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+emission_free (gpointer data)
+{
+  Emission *e = data;
+
+  batch_unref (e->batch);
+  g_free (e->message);
+  g_free (e);
+}
+
+static void
+emit_later (PdBatch    *batch,
+            guint       signal_id,
+            gint64      document_id,
+            guint       index,
+            guint       count,
+            double      value,
+            const char *message)
+{
+  Emission *e = g_new0 (Emission, 1);
+
+  e->batch = batch_ref (batch);
+  e->signal_id = signal_id;
+  e->document_id = document_id;
+  e->index = index;
+  e->count = count;
+  e->value = value;
+  e->message = g_strdup (message);
+  g_main_context_invoke_full (batch->pipeline->context, G_PRIORITY_DEFAULT, emit_cb, e, emission_free);
+}
+
+/* Producer thread: the page's file is durable; commit its row (creating the document with the
+ * first page, so a scan that fails before any page leaves no empty document) and queue it. */
+static gboolean
+page_spooled_cb (const PdSpooledPage  *page,
+                 gpointer              user_data,
+                 GError              **error)
+{
+  PdBatch *batch = user_data;
+  PdLibrary *library = batch->pipeline->library;
+  gint64 document_id;
+  gint64 page_id;
+
+  g_mutex_lock (&batch->mutex);
+  if (batch->document == NULL)
+    {
+      batch->document = pd_library_create_document (library, batch->name, batch->source,
+                                                    batch->process->mode, batch->process->langs,
+                                                    error);
+      if (batch->document == NULL)
+        {
+          g_mutex_unlock (&batch->mutex);
+          return FALSE;
+        }
+    }
+  document_id = batch->document->id;
+  g_mutex_unlock (&batch->mutex);
+
+  page_id = pd_library_add_page (library, document_id, page, error);
+  if (page_id <= 0)
+    return FALSE;
+
+  g_mutex_lock (&batch->mutex);
+  batch->n_captured++;
+  g_mutex_unlock (&batch->mutex);
+
+  emit_later (batch, PAGE_CAPTURED, document_id, page->index, 0, 0, NULL);
+  push_job (batch, JOB_PAGE, page_id, page->index, page->dpi, page->path);
+  return TRUE;
+}
+
+static void
+run_page_job (Job *job)
+{
+  PdBatch *batch = job->batch;
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(PdPageResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prefix = NULL;
+  gint64 document_id;
+  const char *uuid;
+
+  g_mutex_lock (&batch->mutex);
+  document_id = batch->document->id;
+  uuid = batch->document->uuid;
+  g_mutex_unlock (&batch->mutex);
+
+  prefix = g_strdup_printf ("%s-p%04u", uuid, job->index + 1);
+  result = pd_page_process (job->spool_path, job->dpi, batch->process,
+                            pd_library_get_pages_dir (library), prefix, NULL, &error);
+  if (result != NULL &&
+      pd_library_set_page_recognized (library, job->page_id, result->image_path, result->encoding,
+                                      result->skew_degrees, result->text, result->mean_confidence,
+                                      result->words, &error))
+    {
+      emit_later (batch, PAGE_RECOGNIZED, document_id, job->index, result->words->len,
+                  result->skew_degrees, NULL);
+    }
+  else
+    {
+      g_autoptr(GError) mark_error = NULL;
+
+      g_warning ("Page %u of “%s” could not be processed: %s", job->index + 1, batch->name, error->message);
+      if (!pd_library_set_page_failed (library, job->page_id, error->message, &mark_error))
+        g_warning ("Could not record the failure of page %u: %s", job->index + 1, mark_error->message);
+      emit_later (batch, PAGE_FAILED, document_id, job->index, 0, 0, error->message);
+    }
+
+  g_mutex_lock (&batch->mutex);
+  batch->n_processed++;
+  g_mutex_unlock (&batch->mutex);
+  queue_finish_if_complete (batch);
+}
+
+static void
+queue_finish_if_complete (PdBatch *batch)
+{
+  gboolean queue;
+
+  g_mutex_lock (&batch->mutex);
+  queue = batch->capture_done && !batch->finish_queued && batch->n_processed == batch->n_captured;
+  if (queue)
+    batch->finish_queued = TRUE;
+  g_mutex_unlock (&batch->mutex);
+
+  if (queue)
+    push_job (batch, JOB_FINISH, 0, 0, 0, NULL);
+}
+
+/* A file name for the document's PDF that is safe on every filesystem and not yet taken. */
+static char *
+dup_pdf_path (const char *documents_dir,
+              const char *name)
+{
+  g_autoptr(GString) safe = g_string_new (NULL);
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' ||
+          c == '"' || c == '<' || c == '>' || c == '|')
+        g_string_append_c (safe, '_');
+      else
+        g_string_append_unichar (safe, c);
+    }
+  if (safe->len == 0 || safe->str[0] == '.')
+    g_string_prepend (safe, "Document");
+
+  for (guint n = 1; ; n++)
+    {
+      g_autofree char *base = n == 1 ? g_strdup_printf ("%s.pdf", safe->str)
+                                     : g_strdup_printf ("%s (%u).pdf", safe->str, n);
+      g_autofree char *path = g_build_filename (documents_dir, base, NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+}
+
+static gboolean
+assemble_pdf (PdBatch     *batch,
+              PdDocument  *document,
+              GError     **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GArray) pdf_pages = g_array_new (FALSE, TRUE, sizeof (PdPdfPage));
+  g_autoptr(GPtrArray) word_arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GDateTime) created = NULL;
+  g_autofree char *pdf_path = NULL;
+  g_autofree char *creator = NULL;
+  PdPdfMetadata meta = { 0 };
+  guint n_failed = 0;
+
+  pages = pd_library_list_pages (library, document->id, error);
+  if (pages == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < pages->len; i++)
+    {
+      PdPage *page = g_ptr_array_index (pages, i);
+      PdPdfPage pdf_page = { 0 };
+      GArray *words;
+
+      if (page->state != PD_PAGE_STATE_RECOGNIZED)
+        {
+          n_failed++;
+          continue;
+        }
+      words = pd_library_get_words (library, page->id, error);
+      if (words == NULL)
+        return FALSE;
+      g_ptr_array_add (word_arrays, words);
+
+      pdf_page.image_path = page->image_path;
+      pdf_page.encoding = (PdImageEncoding) page->encoding;
+      pdf_page.width = page->width;
+      pdf_page.height = page->height;
+      pdf_page.dpi = page->dpi;
+      pdf_page.channels = page->channels;
+      pdf_page.words = words;
+      g_array_append_val (pdf_pages, pdf_page);
+    }
+
+  if (pdf_pages->len == 0)
+    {
+      g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_FAILED,
+                   "None of the %u pages of “%s” could be processed; the scanned images are kept.",
+                   pages->len, document->name);
+      return FALSE;
+    }
+
+  created = g_date_time_new_from_unix_utc (document->created_at / G_USEC_PER_SEC);
+  creator = g_strdup_printf ("Paperdock %s", PACKAGE_VERSION);
+  meta.title = document->name;
+  meta.author = g_get_real_name ();
+  meta.subject = document->source;
+  meta.creator = creator;
+  meta.producer = creator;
+  meta.created = created;
+
+  pdf_path = dup_pdf_path (pd_library_get_documents_dir (library), document->name);
+  if (!pd_pdf_write (pdf_path, (PdPdfPage *) (gpointer) pdf_pages->data, pdf_pages->len, &meta, error))
+    return FALSE;
+
+  if (n_failed > 0)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u of %u pages could not be processed and are "
+                                                 "not in the PDF; their scans are kept",
+                                                 n_failed, pages->len);
+      pd_library_journal_add (library, document->id, "pages missing from PDF", detail, NULL);
+    }
+  return pd_library_set_document_ready (library, document->id, pdf_path, error);
+}
+
+static void
+run_finish_job (Job *job)
+{
+  PdBatch *batch = job->batch;
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) current = NULL;
+  PdDocument *document;
+  GError *capture_error;
+  guint n_captured;
+
+  g_mutex_lock (&batch->mutex);
+  document = batch->document;
+  capture_error = batch->capture_error;
+  n_captured = batch->n_captured;
+  g_mutex_unlock (&batch->mutex);
+
+  if (document == NULL)
+    {
+      if (capture_error != NULL)
+        error = g_error_copy (capture_error);
+      else
+        error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                             "No page was scanned or imported, so no document was made.");
+      goto out;
+    }
+
+  current = pd_library_get_document_by_id (library, document->id, &error);
+  if (current == NULL)
+    goto out;
+
+  if (current->state == PD_DOC_STATE_CAPTURING)
+    {
+      g_autofree char *detail = NULL;
+
+      if (capture_error != NULL)
+        detail = g_strdup_printf ("%u pages kept; capture stopped: %s", n_captured, capture_error->message);
+      else
+        detail = g_strdup_printf ("%u pages", n_captured);
+      if (!pd_library_transition (library, document->id, PD_DOC_STATE_CAPTURING,
+                                  PD_DOC_STATE_PROCESSING, "capture finished", detail, &error))
+        goto out;
+    }
+
+  if (!assemble_pdf (batch, current, &error))
+    {
+      g_autoptr(GError) mark_error = NULL;
+
+      if (!pd_library_set_document_failed (library, document->id, error->message, &mark_error))
+        g_warning ("Could not record the failure of “%s”: %s", document->name, mark_error->message);
+    }
+
+  g_mutex_lock (&batch->mutex);
+  batch->result = pd_library_get_document_by_id (library, document->id, error == NULL ? &error : NULL);
+  g_mutex_unlock (&batch->mutex);
+
+  /* The document is finished with every page that was kept; a scanner problem that cut the
+   * batch short is still reported, so the person knows pages may be missing. */
+  if (error == NULL && capture_error != NULL)
+    error = g_error_copy (capture_error);
+
+out:
+  /* The task holds the batch as its data and the batch holds the task until here. */
+  if (batch->task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&batch->task);
+
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+  if (batch->done_func != NULL)
+    batch->done_func (batch, batch->done_data);
+}
+
+static void
+worker_func (gpointer data,
+             gpointer user_data)
+{
+  Job *job = data;
+
+  if (job->kind == JOB_PAGE)
+    run_page_job (job);
+  else
+    run_finish_job (job);
+  job_free (job);
+}
+
+static void
+capture_finished (PdBatch *batch,
+                  GError  *error)
+{
+  g_mutex_lock (&batch->mutex);
+  batch->capture_done = TRUE;
+  batch->capture_error = error;
+  g_mutex_unlock (&batch->mutex);
+  queue_finish_if_complete (batch);
+}
+
+static gboolean
+batch_finish (PdPipeline    *self,
+              GAsyncResult  *result,
+              PdDocument   **document,
+              GError       **error)
+{
+  PdBatch *batch = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (document != NULL)
+    {
+      g_mutex_lock (&batch->mutex);
+      *document = g_steal_pointer (&batch->result);
+      g_mutex_unlock (&batch->mutex);
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Scanning ------------------------------------------------------------------------------------ */
+
+static void
+scan_progress_cb (guint    page_index,
+                  double   fraction,
+                  gpointer user_data)
+{
+  PdBatch *batch = user_data;
+
+  /* The scanner reports every read; a person needs a few updates per page. Only the scanner
+   * thread touches these two fields. */
+  if (page_index == batch->progress_index && fraction < 1.0 && fraction - batch->progress_fraction < 0.1)
+    return;
+  batch->progress_index = page_index;
+  batch->progress_fraction = fraction;
+  emit_later (batch, SCAN_PROGRESS, 0, page_index, 0, fraction, NULL);
+}
+
+static void
+scan_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PdBatch *batch = g_task_get_task_data (task);
+  GError *error = NULL;
+  guint n_pages = 0;
+
+  pd_scanner_scan_finish (PD_SCANNER (source), result, &n_pages, &error);
+  g_debug ("Scan of “%s” ended after %u pages%s%s", batch->name, n_pages,
+           error ? ": " : "", error ? error->message : "");
+  capture_finished (batch, error);
+}
+
+static char *
+dup_default_name (const char *prefix)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H.%M.%S");
+
+  return g_strdup_printf ("%s %s", prefix, stamp);
+}
+
+void
+pd_pipeline_scan_async (PdPipeline             *self,
+                        const PdScanOptions    *scan_options,
+                        const PdProcessOptions *process_options,
+                        const char             *name,
+                        GCancellable           *cancellable,
+                        GAsyncReadyCallback     callback,
+                        gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *default_name = NULL;
+  PdBatch *batch;
+
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  g_return_if_fail (scan_options != NULL && process_options != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, pd_pipeline_scan_async);
+  if (self->scanner == NULL)
+    {
+      g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DEVICE,
+                               "This pipeline has no scanner.");
+      return;
+    }
+
+  if (name == NULL)
+    name = default_name = dup_default_name ("Scan");
+  batch = batch_new (self, process_options, name, scan_options->device);
+  batch->task = g_object_ref (task);
+  batch->progress_index = G_MAXUINT;
+  g_task_set_task_data (task, batch, (GDestroyNotify) batch_unref);
+
+  pd_scanner_scan_async (self->scanner, scan_options, pd_library_get_spool_dir (self->library),
+                         batch->file_prefix, page_spooled_cb, scan_progress_cb, batch,
+                         cancellable, scan_done_cb, g_object_ref (task));
+}
+
+gboolean
+pd_pipeline_scan_finish (PdPipeline    *self,
+                         GAsyncResult  *result,
+                         PdDocument   **document,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_scan_async), FALSE);
+  return batch_finish (self, result, document, error);
+}
+
+/* Importing ----------------------------------------------------------------------------------- */
+
+static void
+import_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  PdBatch *batch = g_task_get_task_data (task);
+  char **files = g_object_get_data (G_OBJECT (task), "pd-files");
+  g_autoptr(GString) problems = g_string_new (NULL);
+  GError *first_error = NULL;
+  guint n_bad = 0;
+  guint index = 0;
+
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint n_pages = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+          !pd_import_file (files[i], pd_library_get_spool_dir (batch->pipeline->library),
+                           batch->file_prefix, index, page_spooled_cb, batch, &n_pages, &error))
+        {
+          n_bad++;
+          if (problems->len > 0)
+            g_string_append_c (problems, '\n');
+          g_string_append (problems, error->message);
+          if (first_error == NULL)
+            first_error = g_error_copy (error);
+          pd_library_journal_add (batch->pipeline->library, 0, "import refused", error->message, NULL);
+        }
+      index += n_pages;
+    }
+
+  if (first_error != NULL && n_bad > 1)
+    {
+      g_autofree char *message = g_strdup_printf ("%u files could not be imported:\n%s", n_bad, problems->str);
+
+      g_free (first_error->message);
+      first_error->message = g_steal_pointer (&message);
+    }
+  capture_finished (batch, first_error);
+}
+
+void
+pd_pipeline_import_async (PdPipeline             *self,
+                          const char *const      *files,
+                          const PdProcessOptions *process_options,
+                          const char             *name,
+                          GCancellable           *cancellable,
+                          GAsyncReadyCallback     callback,
+                          gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *default_name = NULL;
+  PdBatch *batch;
+
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  g_return_if_fail (files != NULL && files[0] != NULL);
+
+  if (name == NULL)
+    {
+      g_autofree char *base = g_path_get_basename (files[0]);
+      char *dot = strrchr (base, '.');
+
+      if (dot != NULL && dot != base)
+        *dot = '\0';
+      name = default_name = g_steal_pointer (&base);
+    }
+
+  /* No cancellable on the result: a cancelled import still reports the pages it kept. */
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, pd_pipeline_import_async);
+  batch = batch_new (self, process_options, name, "import");
+  batch->task = g_object_ref (task);
+  g_task_set_task_data (task, batch, (GDestroyNotify) batch_unref);
+
+  /* The import thread is the producer, as the scanner thread is for a scan; the task itself
+   * completes from the worker that finishes the document. */
+  {
+    g_autoptr(GTask) producer = g_task_new (self, cancellable, NULL, NULL);
+
+    g_task_set_task_data (producer, batch_ref (batch), (GDestroyNotify) batch_unref);
+    g_object_set_data_full (G_OBJECT (producer), "pd-files", g_strdupv ((char **) files),
+                            (GDestroyNotify) g_strfreev);
+    g_task_run_in_thread (producer, import_thread);
+  }
+}
+
+gboolean
+pd_pipeline_import_finish (PdPipeline    *self,
+                           GAsyncResult  *result,
+                           PdDocument   **document,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_import_async), FALSE);
+  return batch_finish (self, result, document, error);
+}
+
+/* Resuming after a crash ---------------------------------------------------------------------- */
+
+typedef struct {
+  GTask *task;
+  gint   pending;
+  guint  n_documents;
+} ResumeState;
+
+static void
+resume_batch_done (PdBatch  *batch,
+                   gpointer  data)
+{
+  ResumeState *state = data;
+
+  if (g_atomic_int_dec_and_test (&state->pending))
+    {
+      g_task_return_int (state->task, state->n_documents);
+      g_object_unref (state->task);
+      g_free (state);
+    }
+}
+
+static gboolean
+resume_document (PdPipeline   *self,
+                 PdDocument   *document,
+                 ResumeState  *state,
+                 GError      **error)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (self->library, document->id, error);
+  g_autoptr(PdProcessOptions) process = pd_process_options_new ();
+  g_autoptr(PdBatch) batch = NULL;
+
+  if (pages == NULL)
+    return FALSE;
+
+  process->mode = document->mode;
+  g_free (process->langs);
+  process->langs = g_strdup (document->langs);
+
+  batch = batch_new (self, process, document->name, document->source);
+  batch->document = pd_library_get_document_by_id (self->library, document->id, error);
+  if (batch->document == NULL)
+    return FALSE;
+  batch->done_func = resume_batch_done;
+  batch->done_data = state;
+  batch->n_captured = pages->len;
+  batch->capture_done = TRUE;
+
+  pd_library_journal_add (self->library, document->id, "resumed",
+                          "unfinished at start-up; finishing with the pages that were kept", NULL);
+
+  g_atomic_int_inc (&state->pending);
+  state->n_documents++;
+  for (guint i = 0; i < pages->len; i++)
+    {
+      PdPage *page = g_ptr_array_index (pages, i);
+
+      if (page->state == PD_PAGE_STATE_CAPTURED)
+        push_job (batch, JOB_PAGE, page->id, page->index, page->dpi, page->spool_path);
+      else
+        {
+          g_mutex_lock (&batch->mutex);
+          batch->n_processed++;
+          g_mutex_unlock (&batch->mutex);
+        }
+    }
+  queue_finish_if_complete (batch);
+  return TRUE;
+}
+
+static void
+resume_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  PdPipeline *self = source_object;
+  ResumeState *state = g_new0 (ResumeState, 1);
+  const PdDocState unfinished[] = { PD_DOC_STATE_CAPTURING, PD_DOC_STATE_PROCESSING };
+  g_autoptr(GError) error = NULL;
+
+  /* One pending count for this thread itself, so the task cannot complete while documents are
+   * still being queued. */
+  state->task = g_object_ref (task);
+  state->pending = 1;
+
+  for (guint s = 0; s < G_N_ELEMENTS (unfinished) && error == NULL; s++)
+    {
+      g_autoptr(GPtrArray) documents = pd_library_list_documents_in_state (self->library, unfinished[s], &error);
+
+      for (guint i = 0; documents != NULL && i < documents->len && error == NULL; i++)
+        resume_document (self, g_ptr_array_index (documents, i), state, &error);
+    }
+
+  if (error != NULL)
+    g_warning ("Could not resume every unfinished document: %s", error->message);
+  resume_batch_done (NULL, state);
+}
+
+void
+pd_pipeline_resume_async (PdPipeline          *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, pd_pipeline_resume_async);
+  g_task_run_in_thread (task, resume_thread);
+}
+
+gboolean
+pd_pipeline_resume_finish (PdPipeline    *self,
+                           GAsyncResult  *result,
+                           guint         *n_documents,
+                           GError       **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (n_documents != NULL)
+    *n_documents = (guint) n;
+  return TRUE;
+}
+
+/* Object -------------------------------------------------------------------------------------- */
+
+static void
+pd_pipeline_finalize (GObject *object)
+{
+  PdPipeline *self = PD_PIPELINE (object);
+
+  /* Every batch holds a reference, so no job is left when this runs. */
+  g_thread_pool_free (self->workers, FALSE, TRUE);
+  g_clear_object (&self->library);
+  g_clear_object (&self->scanner);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (pd_pipeline_parent_class)->finalize (object);
+}
+
+static void
+pd_pipeline_class_init (PdPipelineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pd_pipeline_finalize;
+
+  signals[PAGE_CAPTURED] =
+    g_signal_new ("page-captured", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_UINT);
+  signals[PAGE_RECOGNIZED] =
+    g_signal_new ("page-recognized", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 4, G_TYPE_INT64, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_DOUBLE);
+  signals[PAGE_FAILED] =
+    g_signal_new ("page-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_UINT, G_TYPE_STRING);
+  signals[SCAN_PROGRESS] =
+    g_signal_new ("scan-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_DOUBLE);
+}
+
+static void
+pd_pipeline_init (PdPipeline *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->n_workers = MAX (1, g_get_num_processors ());
+  self->workers = g_thread_pool_new (worker_func, self, (int) self->n_workers, FALSE, NULL);
+}
+
+PdPipeline *
+pd_pipeline_new (PdLibrary *library,
+                 PdScanner *scanner)
+{
+  PdPipeline *self;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (library), NULL);
+  g_return_val_if_fail (scanner == NULL || PD_IS_SCANNER (scanner), NULL);
+
+  self = g_object_new (PD_TYPE_PIPELINE, NULL);
+  self->library = g_object_ref (library);
+  self->scanner = scanner ? g_object_ref (scanner) : NULL;
+  return self;
+}
+
+guint
+pd_pipeline_get_n_workers (PdPipeline *self)
+{
+  g_return_val_if_fail (PD_IS_PIPELINE (self), 0);
+  return self->n_workers;
+}

@@ -1,0 +1,290 @@
+/* pd-application.c: the application object. It reads the command line (--library), opens the
+ * library once, asynchronously, and hands it to every window; app.quit and app.about live here
+ * because they concern the whole application rather than one window. */
+#define G_LOG_DOMAIN "pd-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pd-application.h"
+#include "pd-paths.h"
+#include "pd-window.h"
+
+struct _PdApplication
+{
+  AdwApplication  parent_instance;
+
+  /* Owned */
+  char           *library_dir;   /* from --library, absolute; NULL for the configured one */
+  GCancellable   *cancellable;
+  PdLibrary      *library;       /* NULL until opened */
+  GError         *open_error;    /* why the library could not be opened */
+  GSettings      *settings;
+
+  guint           opening : 1;
+};
+
+G_DEFINE_FINAL_TYPE (PdApplication, pd_application, ADW_TYPE_APPLICATION)
+
+static void
+pd_application_show_library (PdApplication *self,
+                             PdWindow      *window)
+{
+  if (self->library != NULL)
+    pd_window_set_library (window, self->library);
+  else if (self->open_error != NULL)
+    pd_window_show_error (window, _("Could Not Open the Library"), self->open_error->message);
+}
+
+static void
+pd_application_open_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(PdApplication) self = PD_APPLICATION (user_data);
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->opening = FALSE;
+  library = pd_library_open_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (library == NULL)
+    {
+      g_warning ("Could not open the library: %s", error->message);
+      self->open_error = g_steal_pointer (&error);
+    }
+  else
+    self->library = g_steal_pointer (&library);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PD_IS_WINDOW (l->data))
+      pd_application_show_library (self, PD_WINDOW (l->data));
+}
+
+static char *
+pd_application_dup_library_dir (PdApplication *self)
+{
+  g_autofree char *configured = NULL;
+
+  if (self->library_dir != NULL)
+    return g_strdup (self->library_dir);
+
+  configured = g_settings_get_string (self->settings, "library-dir");
+  if (configured[0] != '\0')
+    {
+      /* People write "~/Documents/Scans" in dconf-editor; mean what they meant. */
+      if (g_str_has_prefix (configured, "~/"))
+        return g_build_filename (g_get_home_dir (), configured + 2, NULL);
+      return g_steal_pointer (&configured);
+    }
+
+  return pd_paths_dup_default_library_dir ();
+}
+
+static void
+pd_application_open_library (PdApplication *self)
+{
+  g_autofree char *dir = NULL;
+
+  if (self->library != NULL || self->open_error != NULL || self->opening)
+    return;
+
+  dir = pd_application_dup_library_dir (self);
+  g_debug ("Opening the library in %s", dir);
+  self->opening = TRUE;
+  pd_library_open_async (dir, self->cancellable, pd_application_open_cb, g_object_ref (self));
+}
+
+static void
+pd_application_quit_action (GSimpleAction *action,
+                            GVariant      *param,
+                            gpointer       user_data)
+{
+  PdApplication *self = PD_APPLICATION (user_data);
+
+  /* Closing the windows rather than quitting outright lets each save its size. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; )
+    {
+      GtkWindow *window = l->data;
+
+      l = l->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+pd_application_about_action (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  PdApplication *self = PD_APPLICATION (user_data);
+  static const char *developers[] = { "The Paperdock developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "destroy-with-parent", TRUE,
+                        "application-name", _("Paperdock"),
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Paperdock developers"),
+                        "developers", developers,
+                        "comments", _("Scan, recognize and file paper documents, even offline."),
+                        "website", "https://github.com/paperdock/paperdock",
+                        "issue-url", "https://github.com/paperdock/paperdock/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: replace with your names, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = pd_application_quit_action },
+  { .name = "about", .activate = pd_application_about_action },
+};
+
+static int
+pd_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  PdApplication *self = (PdApplication *)application;
+  g_autofree char *library_dir = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", "paperdock", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (g_variant_dict_lookup (options, "library", "^ay", &library_dir))
+    {
+      if (library_dir[0] == '\0')
+        {
+          g_printerr (_("--library needs a folder\n"));
+          return EXIT_FAILURE;
+        }
+      g_free (self->library_dir);
+      self->library_dir = g_canonicalize_filename (library_dir, NULL);
+
+      /* A running instance shows its own library; another library needs its own process. */
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  return G_APPLICATION_CLASS (pd_application_parent_class)->handle_local_options (application,
+                                                                                   options);
+}
+
+static void
+pd_application_startup (GApplication *application)
+{
+  PdApplication *self = (PdApplication *)application;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (pd_application_parent_class)->startup (application);
+
+  self->settings = g_settings_new (APP_ID);
+  g_action_map_add_action_entries (G_ACTION_MAP (self),
+                                   app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+}
+
+static void
+pd_application_activate (GApplication *application)
+{
+  PdApplication *self = (PdApplication *)application;
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (pd_window_new (GTK_APPLICATION (self)));
+      pd_application_show_library (self, PD_WINDOW (window));
+    }
+
+  pd_application_open_library (self);
+  gtk_window_present (window);
+}
+
+static void
+pd_application_shutdown (GApplication *application)
+{
+  PdApplication *self = (PdApplication *)application;
+
+  g_cancellable_cancel (self->cancellable);
+
+  G_APPLICATION_CLASS (pd_application_parent_class)->shutdown (application);
+}
+
+static void
+pd_application_finalize (GObject *object)
+{
+  PdApplication *self = (PdApplication *)object;
+
+  g_clear_pointer (&self->library_dir, g_free);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->library);
+  g_clear_error (&self->open_error);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (pd_application_parent_class)->finalize (object);
+}
+
+static void
+pd_application_class_init (PdApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = pd_application_finalize;
+
+  application_class->handle_local_options = pd_application_handle_local_options;
+  application_class->startup = pd_application_startup;
+  application_class->activate = pd_application_activate;
+  application_class->shutdown = pd_application_shutdown;
+}
+
+static void
+pd_application_init (PdApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "library", 'l', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, NULL,
+      N_("Show the library in DIR instead of the configured one"), N_("DIR") },
+    { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+      N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  self->cancellable = g_cancellable_new ();
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+PdApplication *
+pd_application_new (void)
+{
+  return g_object_new (PD_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/paperdock/Paperdock",
+                       NULL);
+}
+
+/**
+ * pd_application_get_library:
+ *
+ * Returns: (transfer none) (nullable): the library, or %NULL while it is being opened or when
+ *   it could not be opened
+ */
+PdLibrary *
+pd_application_get_library (PdApplication *self)
+{
+  g_return_val_if_fail (PD_IS_APPLICATION (self), NULL);
+
+  return self->library;
+}

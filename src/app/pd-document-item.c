@@ -1,0 +1,226 @@
+/* pd-document-item.c: a read-only snapshot of one library document for the document list. The
+ * list is rebuilt from the library after every committed change, so the item never changes;
+ * its properties exist for GtkExpression lookups and bindings. */
+#define G_LOG_DOMAIN "pd-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pd-document-item.h"
+
+struct _PdDocumentItem
+{
+  GObject     parent_instance;
+
+  /* Owned */
+  PdDocument *document;
+};
+
+G_DEFINE_FINAL_TYPE (PdDocumentItem, pd_document_item, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_STATUS,
+  PROP_N_PAGES,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+pd_document_item_finalize (GObject *object)
+{
+  PdDocumentItem *self = (PdDocumentItem *)object;
+
+  g_clear_pointer (&self->document, pd_document_free);
+
+  G_OBJECT_CLASS (pd_document_item_parent_class)->finalize (object);
+}
+
+static void
+pd_document_item_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  PdDocumentItem *self = PD_DOCUMENT_ITEM (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, pd_document_item_get_name (self));
+      break;
+
+    case PROP_STATUS:
+      g_value_take_string (value, pd_document_item_dup_status (self));
+      break;
+
+    case PROP_N_PAGES:
+      g_value_set_uint (value, pd_document_item_get_n_pages (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pd_document_item_class_init (PdDocumentItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pd_document_item_finalize;
+  object_class->get_property = pd_document_item_get_property;
+
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_STATUS] =
+    g_param_spec_string ("status", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_N_PAGES] =
+    g_param_spec_uint ("n-pages", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pd_document_item_init (PdDocumentItem *self)
+{
+}
+
+/**
+ * pd_document_item_new:
+ * @document: the document to show; copied, the caller keeps its own
+ *
+ * Returns: (transfer full): a new item
+ */
+PdDocumentItem *
+pd_document_item_new (const PdDocument *document)
+{
+  PdDocumentItem *self;
+
+  g_return_val_if_fail (document != NULL, NULL);
+
+  self = g_object_new (PD_TYPE_DOCUMENT_ITEM, NULL);
+  self->document = pd_document_copy (document);
+  return self;
+}
+
+const PdDocument *
+pd_document_item_get_document (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  return self->document;
+}
+
+gint64
+pd_document_item_get_id (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), 0);
+
+  return self->document->id;
+}
+
+const char *
+pd_document_item_get_name (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  return self->document->name;
+}
+
+PdDocState
+pd_document_item_get_state (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), PD_DOC_STATE_FAILED);
+
+  return self->document->state;
+}
+
+guint
+pd_document_item_get_n_pages (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), 0);
+
+  return self->document->n_pages;
+}
+
+/**
+ * pd_document_item_dup_status:
+ *
+ * Returns: (transfer full): the document's state in plain words, with the reason when it failed
+ */
+char *
+pd_document_item_dup_status (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  switch (self->document->state)
+    {
+    case PD_DOC_STATE_CAPTURING:
+      return g_strdup (_("Scanning"));
+
+    case PD_DOC_STATE_PROCESSING:
+      return g_strdup (_("Processing"));
+
+    case PD_DOC_STATE_READY:
+      return g_strdup (_("Ready"));
+
+    case PD_DOC_STATE_FAILED:
+      if (self->document->last_error != NULL && self->document->last_error[0] != '\0')
+        /* Translators: %s says why a document could not be finished */
+        return g_strdup_printf (_("Failed: %s"), self->document->last_error);
+      return g_strdup (_("Failed"));
+
+    default:
+      /* A newer library may know states this build does not; say so rather than guess. */
+      return g_strdup (_("Unknown state"));
+    }
+}
+
+char *
+pd_document_item_dup_pages_label (PdDocumentItem *self)
+{
+  guint n_pages;
+
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  n_pages = self->document->n_pages;
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u page", "%u pages", n_pages), n_pages);
+}
+
+/**
+ * pd_document_item_dup_date_label:
+ *
+ * Returns: (transfer full): when the document was created, in local time: the time of day
+ *   for today's documents, the date otherwise
+ */
+char *
+pd_document_item_dup_date_label (PdDocumentItem *self)
+{
+  g_autoptr(GDateTime) created = NULL;
+  g_autoptr(GDateTime) now = NULL;
+
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  created = g_date_time_new_from_unix_local (self->document->created_at / G_USEC_PER_SEC);
+  if (created == NULL)
+    return g_strdup ("");
+  now = g_date_time_new_now_local ();
+
+  if (g_date_time_get_year (created) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (created) == g_date_time_get_day_of_year (now))
+    /* Translators: time of day of a document scanned today, see g_date_time_format() */
+    return g_date_time_format (created, _("Today %H:%M"));
+
+  /* Translators: date of a document scanned before today, see g_date_time_format() */
+  return g_date_time_format (created, _("%e %B %Y"));
+}

@@ -1,0 +1,56 @@
+/* pd-pipeline.h: one batch from the scanner (or an import) to a searchable PDF in the library.
+ * Capture, processing and PDF assembly overlap: the scanner thread spools page N+1 while the
+ * worker pool recognizes page N. Every step is a committed library transition; the caller's main
+ * context only receives signals and the final result. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pd-library.h"
+#include "pd-page-processor.h"
+#include "pd-scanner.h"
+
+G_BEGIN_DECLS
+
+#define PD_TYPE_PIPELINE (pd_pipeline_get_type ())
+
+G_DECLARE_FINAL_TYPE (PdPipeline, pd_pipeline, PD, PIPELINE, GObject)
+
+PdPipeline *pd_pipeline_new             (PdLibrary               *library,
+                                         PdScanner               *scanner);
+guint       pd_pipeline_get_n_workers   (PdPipeline              *self);
+
+void        pd_pipeline_scan_async      (PdPipeline              *self,
+                                         const PdScanOptions     *scan_options,
+                                         const PdProcessOptions  *process_options,
+                                         const char              *name,
+                                         GCancellable            *cancellable,
+                                         GAsyncReadyCallback      callback,
+                                         gpointer                 user_data);
+gboolean    pd_pipeline_scan_finish     (PdPipeline              *self,
+                                         GAsyncResult            *result,
+                                         PdDocument             **document,
+                                         GError                 **error);
+
+void        pd_pipeline_import_async    (PdPipeline              *self,
+                                         const char *const       *files,
+                                         const PdProcessOptions  *process_options,
+                                         const char              *name,
+                                         GCancellable            *cancellable,
+                                         GAsyncReadyCallback      callback,
+                                         gpointer                 user_data);
+gboolean    pd_pipeline_import_finish   (PdPipeline              *self,
+                                         GAsyncResult            *result,
+                                         PdDocument             **document,
+                                         GError                 **error);
+
+void        pd_pipeline_resume_async    (PdPipeline              *self,
+                                         GCancellable            *cancellable,
+                                         GAsyncReadyCallback      callback,
+                                         gpointer                 user_data);
+gboolean    pd_pipeline_resume_finish   (PdPipeline              *self,
+                                         GAsyncResult            *result,
+                                         guint                   *n_documents,
+                                         GError                 **error);
+
+G_END_DECLS

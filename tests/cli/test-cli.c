@@ -1,0 +1,472 @@
+/* test-cli.c: paperdock-cli end to end, through real SANE (the demo scanner and SANE's test
+ * backend), real tesseract, real SQLite and poppler's tools reading the PDFs it writes. */
+#include "pd-test-cli-util.h"
+
+#include <glib/gstdio.h>
+#include <leptonica/allheaders.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "pd-library.h"
+
+static JsonObject *
+scan_demo (PdTestEnv  *env,
+           const char *pages,
+           JsonNode  **node_out)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  status = pd_test_run_cli (env, &out, &err, "scan", "--device", "demo", "--pages", pages, "--json", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err, "page 1 saved"));
+  *node_out = pd_test_parse_json (out);
+  return json_node_get_object (*node_out);
+}
+
+static char *
+pdftotext (const char *pdf)
+{
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (pd_test_run_tool (argv, &out), ==, 0);
+  return out;
+}
+
+static void
+test_help (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  const char *commands[] = { "devices", "scan", "import", "list", "show", "search", "export", "log", "resume" };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "--help", NULL), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *cmd_out = NULL;
+
+      g_assert_nonnull (strstr (out, commands[i]));
+      g_assert_cmpint (pd_test_run_cli (env, &cmd_out, NULL, commands[i], "--help", NULL), ==, 0);
+      g_assert_nonnull (strstr (cmd_out, "Exit status"));
+    }
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "frobnicate", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "unknown command"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "scan", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--device"));
+}
+
+static void
+test_devices (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *all = NULL;
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "devices", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "demo"));
+  g_assert_null (strstr (out, "test:0"));
+  g_assert_cmpint (pd_test_run_cli (env, &all, NULL, "devices", "--all", NULL), ==, 0);
+  g_assert_nonnull (strstr (all, "test:0"));
+}
+
+/* The main job: the demo scanner's pages become one searchable PDF whose text layer holds the
+ * words of every page; the library lists, shows, searches, exports and journals it. */
+static void
+test_demo_scan (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) hits = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *exported = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  g_autofree char *uuid = NULL;
+  gsize la, lb;
+  JsonObject *doc;
+  const char *pdf;
+  g_auto(GStrv) pages_text = NULL;
+
+  doc = scan_demo (env, "3", &node);
+  g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
+  g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 3);
+  pdf = json_object_get_string_member (doc, "pdf");
+  g_assert_true (g_file_test (pdf, G_FILE_TEST_IS_REGULAR));
+  uuid = g_strdup (json_object_get_string_member (doc, "uuid"));
+
+  /* pdftotext separates pages with form feeds: each page holds its own words. */
+  text = pdftotext (pdf);
+  pages_text = g_strsplit (text, "\f", -1);
+  g_assert_cmpuint (g_strv_length (pages_text), >=, 3);
+  for (guint p = 1; p <= 3; p++)
+    {
+      g_autofree char *words = pd_test_demo_words_path (p);
+      double recall = pd_test_word_recall (words, pages_text[p - 1]);
+
+      g_test_message ("page %u: %.1f%% of the words found by pdftotext", p, recall * 100);
+      g_assert_cmpfloat (recall, >=, 0.95);
+    }
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "list", "--json", NULL), ==, 0);
+  list = pd_test_parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "search", "--json", "Okonkwo", NULL), ==, 0);
+  hits = pd_test_parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (hits)), ==, 1);
+  {
+    JsonObject *hit = json_array_get_object_element (json_node_get_array (hits), 0);
+
+    g_assert_cmpint (json_object_get_int_member (hit, "page"), ==, 2);
+    g_assert_nonnull (strstr (json_object_get_string_member (hit, "snippet"), "[Okonkwo]"));
+  }
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "show", uuid, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "page 3: recognized"));
+  g_clear_pointer (&out, g_free);
+
+  exported = g_build_filename (env->dir, "out.pdf", NULL);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "export", uuid, "-o", exported, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (pdf, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (exported, &b, &lb, NULL));
+  g_assert_cmpmem (a, la, b, lb);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "log", uuid, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "created"));
+  g_assert_nonnull (strstr (out, "capturing → processing"));
+  g_assert_nonnull (strstr (out, "processing → ready"));
+  g_assert_nonnull (strstr (out, "exported"));
+}
+
+static void
+test_adf_test_backend (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *doc;
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, &err, "scan", "--device", "test:0", "--source", "adf",
+                                    "--resolution", "75", "--option", "test-picture=Grid", "--json", NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  doc = json_node_get_object (node);
+  /* SANE's test backend feeds 10 sheets, then reports an empty feeder: a normal end. */
+  g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 10);
+  g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
+}
+
+static void
+assert_scanner_error (const char *status,
+                      const char *expected_words)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autofree char *option = g_strdup_printf ("read-return-value=%s", status);
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *lower = NULL;
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "scan", "--device", "test:0", "--resolution", "75",
+                                    "--option", option, NULL), ==, 3);
+  lower = g_utf8_strdown (err, -1);
+  g_test_message ("%s: %s", status, err);
+  g_assert_nonnull (strstr (lower, expected_words));
+  /* A scan that failed before any page leaves no empty document behind. */
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "list", "--json", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "[]"));
+}
+
+static void
+test_scanner_errors (void)
+{
+  assert_scanner_error ("SANE_STATUS_JAMMED", "jam");
+  assert_scanner_error ("SANE_STATUS_COVER_OPEN", "cover");
+  assert_scanner_error ("SANE_STATUS_DEVICE_BUSY", "busy");
+  assert_scanner_error ("SANE_STATUS_IO_ERROR", "scanner");
+}
+
+static void
+test_unknown_device (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "scan", "--device", "nosuch:0", NULL), ==, 4);
+  g_assert_nonnull (strstr (err, "nosuch:0"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "show", "12345", NULL), ==, 4);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "scan", "--device", "demo", "--lang", "xyz", NULL), ==, 4);
+  g_assert_nonnull (strstr (err, "xyz"));
+}
+
+static char *
+write_demo_page_as (PdTestEnv  *env,
+                    guint       page,
+                    const char *name,
+                    l_int32     format)
+{
+  g_autofree char *src_name = g_strdup_printf ("page-%02u.pgm", page);
+  g_autofree char *src = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", src_name, NULL);
+  char *dst = g_build_filename (env->dir, name, NULL);
+  PIX *pix = pixRead (src);
+
+  g_assert_nonnull (pix);
+  g_assert_cmpint (pixWrite (dst, pix, format), ==, 0);
+  pixDestroy (&pix);
+  return dst;
+}
+
+/* Images of every kind and the pages of an existing PDF, in order, as one document. */
+static void
+test_import (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *png = write_demo_page_as (env, 4, "four.png", IFF_PNG);
+  g_autofree char *jpg = write_demo_page_as (env, 5, "five.jpg", IFF_JFIF_JPEG);
+  g_autofree char *tif = write_demo_page_as (env, 6, "six.tif", IFF_TIFF_LZW);
+  g_autofree char *out = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) pages_text = NULL;
+  JsonObject *doc;
+  const char *pdf;
+
+  doc = scan_demo (env, "2", &first);
+  pdf = json_object_get_string_member (doc, "pdf");
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "import", "--json", pdf, png, jpg, tif, NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  doc = json_node_get_object (node);
+  g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 5);
+  g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
+
+  text = pdftotext (json_object_get_string_member (doc, "pdf"));
+  pages_text = g_strsplit (text, "\f", -1);
+  g_assert_cmpuint (g_strv_length (pages_text), >=, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      guint demo_page[] = { 1, 2, 4, 5, 6 };
+      g_autofree char *words = pd_test_demo_words_path (demo_page[i]);
+
+      g_assert_cmpfloat (pd_test_word_recall (words, pages_text[i]), >=, 0.9);
+    }
+}
+
+static void
+assert_import_refused (PdTestEnv  *env,
+                       const char *path,
+                       const char *what)
+{
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "import", path, NULL), ==, 5);
+  g_test_message ("%s: %s", what, err);
+  g_assert_nonnull (strstr (err, g_path_get_basename (path)));
+}
+
+/* Bad files get a clear message, and nothing already stored changes. */
+static void
+test_import_bad_input (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) first = NULL;
+  g_autofree char *before = NULL, *after = NULL, *pdf_before = NULL, *pdf_after = NULL;
+  g_autofree char *list_before = NULL, *list_after = NULL;
+  g_autofree char *png = write_demo_page_as (env, 1, "full.png", IFF_PNG);
+  g_autofree char *empty = g_build_filename (env->dir, "empty.png", NULL);
+  g_autofree char *truncated = g_build_filename (env->dir, "truncated.png", NULL);
+  g_autofree char *notimage = g_build_filename (env->dir, "notes.jpg", NULL);
+  g_autofree char *contents = NULL;
+  gsize la, lb, len;
+  JsonObject *doc;
+
+  doc = scan_demo (env, "1", &first);
+  g_assert_true (g_file_get_contents (json_object_get_string_member (doc, "pdf"), &pdf_before, &la, NULL));
+  g_assert_cmpint (pd_test_run_cli (env, &list_before, NULL, "list", "--json", NULL), ==, 0);
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_assert_true (g_file_get_contents (png, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (truncated, contents, (gssize) len / 3, NULL));
+  g_assert_true (g_file_set_contents (notimage, "Meeting notes: this is text, not a picture.\n", -1, NULL));
+
+  assert_import_refused (env, empty, "zero bytes");
+  assert_import_refused (env, truncated, "truncated");
+  assert_import_refused (env, notimage, "not an image");
+
+  g_assert_cmpint (pd_test_run_cli (env, &list_after, NULL, "list", "--json", NULL), ==, 0);
+  g_assert_cmpstr (list_before, ==, list_after);
+  g_assert_true (g_file_get_contents (json_object_get_string_member (doc, "pdf"), &pdf_after, &lb, NULL));
+  g_assert_cmpmem (pdf_before, la, pdf_after, lb);
+  (void) before; (void) after;
+}
+
+static void
+assert_library_consistent (PdTestEnv *env)
+{
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+
+  library = pd_library_open (env->library, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_library_check_integrity (library, &report, &error));
+  g_assert_no_error (error);
+}
+
+/* Kill -9 in the middle of a slow 10-page ADF scan, at a different page each round: after a
+ * restart every page that was reported saved is in the library, and the database is sound. */
+static void
+test_kill_during_scan (void)
+{
+  guint kill_after[] = { 2, 5, 8 };
+
+  for (guint round = 0; round < G_N_ELEMENTS (kill_after); round++)
+    {
+      g_autoptr(PdTestEnv) env = pd_test_env_new ();
+      g_autoptr(GSubprocessLauncher) launcher = pd_test_env_launcher (env, G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                                                      G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(GDataInputStream) lines = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *wanted = g_strdup_printf ("  page %u saved", kill_after[round]);
+      guint saved = 0;
+      char *line;
+      JsonObject *doc;
+      JsonArray *pages;
+
+      proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PAPERDOCK_CLI"),
+                                          "--library", env->library, "scan", "--device", "test:0",
+                                          "--source", "adf", "--resolution", "100",
+                                          "--option", "test-picture=Grid",
+                                          "--option", "read-delay=yes",
+                                          "--option", "read-delay-duration=40000",
+                                          "--option", "read-limit=yes",
+                                          "--option", "read-limit-size=32768", NULL);
+      g_assert_no_error (error);
+      lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
+      while ((line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error)) != NULL)
+        {
+          gboolean stop = g_str_equal (line, wanted);
+
+          if (g_str_has_suffix (line, " saved"))
+            saved++;
+          g_free (line);
+          if (stop)
+            break;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpuint (saved, ==, kill_after[round]);
+      g_subprocess_send_signal (proc, SIGKILL);
+      g_subprocess_wait (proc, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_signaled (proc));
+
+      assert_library_consistent (env);
+      g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "resume", NULL), ==, 0);
+      g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "list", "--json", NULL), ==, 0);
+      node = pd_test_parse_json (out);
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
+      doc = json_array_get_object_element (json_node_get_array (node), 0);
+      g_test_message ("killed after page %u: %" G_GINT64_FORMAT " pages kept, %s", kill_after[round],
+                      json_object_get_int_member (doc, "pages"), json_object_get_string_member (doc, "state"));
+      g_assert_cmpint (json_object_get_int_member (doc, "pages"), >=, kill_after[round]);
+      g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
+
+      {
+        g_autofree char *show = NULL;
+        g_autoptr(JsonNode) shown = NULL;
+
+        g_assert_cmpint (pd_test_run_cli (env, &show, NULL, "show", "--json",
+                                          json_object_get_string_member (doc, "uuid"), NULL), ==, 0);
+        shown = pd_test_parse_json (show);
+        pages = json_object_get_array_member (json_node_get_object (shown), "pages");
+        for (guint i = 0; i < json_array_get_length (pages); i++)
+          {
+            JsonObject *page = json_array_get_object_element (pages, i);
+
+            g_assert_cmpint (json_object_get_int_member (page, "index"), ==, i + 1);
+            g_assert_true (g_file_test (json_object_get_string_member (page, "spool"), G_FILE_TEST_IS_REGULAR));
+          }
+      }
+      assert_library_consistent (env);
+    }
+}
+
+/* The library on a small filesystem that fills up mid-scan: a clear message, the exit code for
+ * storage, and the document made before is untouched. */
+static void
+test_disk_full (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) first = NULL;
+  g_autofree char *pdf_before = NULL, *pdf_after = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *pdf = NULL;
+  gsize la, lb;
+  int status = -1;
+  JsonObject *doc;
+
+  g_assert_cmpint (g_mkdir (env->library, 0700), ==, 0);
+  {
+    const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", env->library, NULL };
+    g_autoptr(GError) error = NULL;
+
+    if (!g_spawn_sync (NULL, (char **) mount, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, &error) || !g_spawn_check_wait_status (status, NULL))
+      {
+        g_test_skip ("cannot mount a small tmpfs here (needs root)");
+        return;
+      }
+  }
+
+  doc = scan_demo (env, "1", &first);
+  pdf = g_strdup (json_object_get_string_member (doc, "pdf"));
+  g_assert_true (g_file_get_contents (pdf, &pdf_before, &la, NULL));
+
+  status = pd_test_run_cli (env, NULL, &err, "scan", "--device", "demo", "--pages", "6", NULL);
+  g_test_message ("disk full: %s", err);
+  g_assert_cmpint (status, ==, 6);
+  g_assert_nonnull (strstr (err, "disk is full"));
+
+  g_assert_true (g_file_get_contents (pdf, &pdf_after, &lb, NULL));
+  g_assert_cmpmem (pdf_before, la, pdf_after, lb);
+  assert_library_consistent (env);
+
+  {
+    const char *umount[] = { "umount", "-l", env->library, NULL };
+
+    g_spawn_sync (NULL, (char **) umount, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  setMsgSeverity (L_SEVERITY_NONE);
+
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/devices", test_devices);
+  g_test_add_func ("/cli/demo-scan", test_demo_scan);
+  g_test_add_func ("/cli/adf-test-backend", test_adf_test_backend);
+  g_test_add_func ("/cli/scanner-errors", test_scanner_errors);
+  g_test_add_func ("/cli/unknown", test_unknown_device);
+  g_test_add_func ("/cli/import", test_import);
+  g_test_add_func ("/cli/import-bad-input", test_import_bad_input);
+  g_test_add_func ("/cli/kill-during-scan", test_kill_during_scan);
+  g_test_add_func ("/cli/disk-full", test_disk_full);
+  return g_test_run ();
+}
