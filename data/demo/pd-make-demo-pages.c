@@ -3,7 +3,9 @@
  * noise, a slight skew on some pages. The words of each page go to page-NN.txt beside it, so
  * tests can check that every word reaches the searchable PDF.
  *
- * Usage: pd-make-demo-pages OUTDIR */
+ * Usage: pd-make-demo-pages OUTDIR [N]
+ * N pages (default: one of each sample); past the samples, the texts repeat with other noise and
+ * skew, so no two pages are identical (a benchmark must not reward deduplicating images). */
 #include <cairo.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -126,7 +128,8 @@ next_random (guint32 *state)
 
 static void
 draw_page (cairo_t        *cr,
-           const DemoPage *page)
+           const DemoPage *page,
+           double          extra_skew)
 {
   double mm = DPI / 25.4;
   double y;
@@ -135,7 +138,7 @@ draw_page (cairo_t        *cr,
   cairo_paint (cr);
 
   cairo_translate (cr, WIDTH / 2.0, HEIGHT / 2.0);
-  cairo_rotate (cr, page->skew_degrees * G_PI / 180.0);
+  cairo_rotate (cr, (page->skew_degrees + extra_skew) * G_PI / 180.0);
   cairo_translate (cr, -WIDTH / 2.0, -HEIGHT / 2.0);
 
   cairo_set_source_rgb (cr, 0.08, 0.08, 0.08);
@@ -211,28 +214,34 @@ int
 main (int    argc,
       char **argv)
 {
-  if (argc != 2)
+  guint n_pages = G_N_ELEMENTS (pages);
+
+  if (argc != 2 && argc != 3)
     {
-      fprintf (stderr, "usage: %s OUTDIR\n", argv[0]);
+      fprintf (stderr, "usage: %s OUTDIR [N]\n", argv[0]);
       return 2;
     }
+  if (argc == 3)
+    n_pages = (guint) g_ascii_strtoull (argv[2], NULL, 10);
   if (g_mkdir_with_parents (argv[1], 0755) != 0)
     {
       perror (argv[1]);
       return 1;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+  for (guint i = 0; i < n_pages; i++)
     {
+      const DemoPage *page = &pages[i % G_N_ELEMENTS (pages)];
+      double extra_skew = (i / G_N_ELEMENTS (pages)) * 0.3;
       cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, WIDTH, HEIGHT);
       cairo_t *cr = cairo_create (surface);
       g_autofree char *pgm = g_strdup_printf ("%s/page-%02u.pgm", argv[1], i + 1);
       g_autofree char *txt = g_strdup_printf ("%s/page-%02u.txt", argv[1], i + 1);
 
-      draw_page (cr, &pages[i]);
+      draw_page (cr, page, extra_skew);
       cairo_destroy (cr);
       cairo_surface_flush (surface);
-      if (!write_pgm (pgm, surface, 0x9e3779b9u + i) || !write_words (txt, &pages[i]))
+      if (!write_pgm (pgm, surface, 0x9e3779b9u + i) || !write_words (txt, page))
         {
           fprintf (stderr, "could not write page %u into %s\n", i + 1, argv[1]);
           cairo_surface_destroy (surface);

@@ -696,6 +696,7 @@ import_thread (GTask        *task,
       first_error->message = g_steal_pointer (&message);
     }
   capture_finished (batch, first_error);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -834,9 +835,9 @@ resume_thread (GTask        *task,
   const PdDocState unfinished[] = { PD_DOC_STATE_CAPTURING, PD_DOC_STATE_PROCESSING };
   g_autoptr(GError) error = NULL;
 
-  /* One pending count for this thread itself, so the task cannot complete while documents are
-   * still being queued. */
-  state->task = g_object_ref (task);
+  /* One pending count for this thread itself, so the result cannot be returned while documents
+   * are still being queued. */
+  state->task = g_object_ref (task_data);
   state->pending = 1;
 
   for (guint s = 0; s < G_N_ELEMENTS (unfinished) && error == NULL; s++)
@@ -850,6 +851,7 @@ resume_thread (GTask        *task,
   if (error != NULL)
     g_warning ("Could not resume every unfinished document: %s", error->message);
   resume_batch_done (NULL, state);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -859,9 +861,14 @@ pd_pipeline_resume_async (PdPipeline          *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) producer = g_task_new (self, NULL, NULL, NULL);
 
+  /* The result comes from whichever worker finishes the last document, after this thread has
+   * queued them all; a thread function's task completes when the function returns, so the
+   * queueing runs under a task of its own. */
   g_task_set_source_tag (task, pd_pipeline_resume_async);
-  g_task_run_in_thread (task, resume_thread);
+  g_task_set_task_data (producer, g_object_ref (task), g_object_unref);
+  g_task_run_in_thread (producer, resume_thread);
 }
 
 gboolean

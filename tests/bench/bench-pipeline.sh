@@ -14,7 +14,6 @@ reps=${2:-3}
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build="$top/build"
 cli="$build/src/cli/paperdock-cli"
-demo="$build/data/demo"
 
 [ -x "$cli" ] || { echo "Build first: bash build-aux/dev.sh deps && meson setup build && ninja -C build" >&2; exit 2; }
 if ! command -v ocrmypdf >/dev/null || ! command -v img2pdf >/dev/null; then
@@ -28,12 +27,15 @@ sane="$work/sane"
 mkdir -p "$sane" "$work/pages"
 cp "$top/tests/fixtures/sane/dll.conf" "$top/tests/fixtures/sane/test.conf" "$sane/"
 
-# The same pages for everyone: the demo pages cycled to the batch size.
-mapfile -t sources < <(ls "$demo"/page-*.pgm | sort)
-for ((i = 0; i < pages; i++)); do
-  cp "${sources[$((i % ${#sources[@]}))]}" "$(printf '%s/pages/p%03d.pgm' "$work" "$i")"
+# The same pages for everyone: PAGES distinct demo pages (texts repeat, noise and skew differ,
+# so no tool can win by storing one image twice). The demo scanner serves them through SANE.
+mkdir -p "$work/data/demo"
+"$build/data/demo/pd-make-demo-pages" "$work/data/demo" "$pages"
+cp -r "$build/data/sane" "$work/data/" 2>/dev/null || true
+for f in "$work"/data/demo/page-*.pgm; do
+  cp "$f" "$work/pages/$(basename "$f")"
 done
-python3 - "$work/pages" <<'PY'
+/usr/bin/python3 - "$work/pages" <<'PY'
 import glob, os, sys
 from PIL import Image
 for p in sorted(glob.glob(os.path.join(sys.argv[1], "*.pgm"))):
@@ -48,7 +50,7 @@ run_paperdock() {
   rm -rf "$work/lib"
   local t0 t1
   t0=$(now)
-  SANE_CONFIG_DIR="$sane" OMP_THREAD_LIMIT=1 "$cli" --library "$work/lib" scan --device demo \
+  PAPERDOCK_DATA_DIR="$work/data" SANE_CONFIG_DIR="$sane" OMP_THREAD_LIMIT=1 "$cli" --library "$work/lib" scan --device demo \
     --pages "$pages" --json >"$work/pd.json" 2>"$work/pd.err"
   t1=$(now)
   echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
@@ -88,7 +90,7 @@ t_pd=$(fastest run_paperdock)
 t_tess=$(fastest run_tesseract)
 t_ocr=$(fastest run_ocrmypdf)
 
-pdf=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pdf"])' "$work/pd.json")
+pdf=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pdf"])' "$work/pd.json")
 b_pd=$(stat -c %s "$pdf")
 b_tess=$(cat "$work"/tess/*.pdf | wc -c)
 b_ocr=$(stat -c %s "$work/ocrmypdf.pdf")

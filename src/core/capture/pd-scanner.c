@@ -19,6 +19,9 @@
 #define DEMO_DEVICE_ID  "demo"
 #define DEMO_SANE_NAME  "pnm:0"
 
+/* See settle_after_start(). */
+#define START_SETTLE_USEC (250 * 1000)
+
 struct _PdScanner
 {
   GObject      parent_instance;
@@ -213,12 +216,28 @@ write_header (PdDurableFile  *file,
                                  channels == 3 ? '6' : '5', width, height);
 }
 
+/* Backends built on sanei_thread with pthreads (test, and several USB ones) stop their reader
+ * thread with an *asynchronous* pthread_cancel. If that lands while the just-started reader is
+ * still inside malloc(), glibc's arena lock is never released and the process deadlocks in
+ * sane_cancel (seen with the test backend when a read fails at once). Giving a reader that
+ * started moments ago time to reach its first blocking write makes the cancel safe. It costs at
+ * most a quarter of a second, and only when a page fails or is cancelled right at its start. */
+static void
+settle_after_start (gint64 started_at)
+{
+  gint64 elapsed = g_get_monotonic_time () - started_at;
+
+  if (started_at > 0 && elapsed < START_SETTLE_USEC)
+    g_usleep ((gulong) (START_SETTLE_USEC - elapsed));
+}
+
 static PageOutcome
 scan_one_page (SANE_Handle    handle,
                ScanJob       *job,
                guint          index,
                guint          dpi,
                GCancellable  *cancellable,
+               gint64        *started_at,
                GError       **error)
 {
   g_autofree char *name = g_strdup_printf ("%s-%04u.pnm", job->file_prefix, index);
@@ -251,6 +270,7 @@ scan_one_page (SANE_Handle    handle,
       _pd_capture_error_set_from_sane (error, status, SANE_STAGE_SETUP, job->n_pages);
       return PAGE_FAILED;
     }
+  *started_at = g_get_monotonic_time ();
 
   status = sane_get_parameters (handle, &params);
   if (status != SANE_STATUS_GOOD)
@@ -490,6 +510,7 @@ run_scan (ScanJob       *job,
       for (guint i = 0; ok && i < limit; i++)
         {
           PageOutcome outcome;
+          gint64 started_at = 0;
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             {
@@ -502,7 +523,9 @@ run_scan (ScanJob       *job,
               ok = FALSE;
               break;
             }
-          outcome = scan_one_page (handle, job, i, dpi, cancellable, error);
+          outcome = scan_one_page (handle, job, i, dpi, cancellable, &started_at, error);
+          if (outcome == PAGE_FAILED)
+            settle_after_start (started_at);
           /* Between pages too: the pnm backend needs it to open the next file, and a device
            * left mid-page after an error stays busy for everyone else. */
           sane_cancel (handle);

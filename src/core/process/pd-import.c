@@ -537,7 +537,8 @@ spool_pdf_page (ImportContext  *ctx,
   path = spool_path_for (ctx, gray ? "pgm" : "ppm");
   file = pd_durable_file_create (path, error);
   if (file == NULL
-      || !pd_durable_file_printf (file, error, "P%c\n%d %d\n255\n", gray ? '5' : '6', width, height))
+      || !pd_durable_file_printf (file, error, "P%c\n%d %d\n255\n", gray ? '5' : '6',
+                                  width, height))
     {
       cairo_surface_destroy (surface);
       return FALSE;

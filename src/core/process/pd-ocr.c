@@ -157,8 +157,8 @@ pd_ocr_check_languages (const char  *langs,
     {
       g_autofree char *package = NULL;
 
-      if (is_valid_lang_name (wanted[i]) && g_strv_contains ((const char * const *) installed, wanted[i])
-          && strcmp (wanted[i], "osd") != 0)
+      if (is_valid_lang_name (wanted[i]) && strcmp (wanted[i], "osd") != 0
+          && g_strv_contains ((const char * const *) installed, wanted[i]))
         continue;
       /* Debian names language packs after the model, lower case, '_' written as '-'. */
       package = g_ascii_strdown (wanted[i], -1);
@@ -213,6 +213,13 @@ get_engine (const char  *langs,
   return engine;
 }
 
+void
+pd_ocr_release_thread_engine (void)
+{
+  /* g_private_replace runs the destroy notify on the old value. */
+  g_private_replace (&engine_key, NULL);
+}
+
 static bool
 cancel_cb (void *cancel_this,
            int   words)
@@ -263,7 +270,8 @@ collect_words (TessBaseAPI *api,
         continue;
       stripped = g_strstrip (g_strdup (text));
       TessDeleteText (text);
-      if (*stripped == '\0' || !TessPageIteratorBoundingBox (pit, RIL_WORD, &left, &top, &right, &bottom))
+      if (*stripped == '\0'
+          || !TessPageIteratorBoundingBox (pit, RIL_WORD, &left, &top, &right, &bottom))
         continue;
 
       word.x0 = left;

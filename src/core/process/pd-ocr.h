@@ -27,4 +27,8 @@ char     **pd_ocr_dup_installed_languages  (void);
 gboolean   pd_ocr_check_languages          (const char    *langs,
                                             GError       **error);
 
+/* Frees the calling thread's recognizer now rather than at thread exit; the main thread, which
+ * never exits through GThread, calls this before returning from main(). */
+void       pd_ocr_release_thread_engine    (void);
+
 G_END_DECLS

@@ -9,7 +9,9 @@
 #include "pd-page-processor.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <jpeglib.h>
 
 #include "pd-fs.h"
 #include "pd-ocr.h"
@@ -36,6 +38,7 @@ pd_process_options_new (void)
   options->langs = g_strdup ("eng");
   options->deskew = TRUE;
   options->jpeg_quality = DEFAULT_JPEG_QUALITY;
+  options->clean_background = TRUE;
   return options;
 }
 
@@ -163,6 +166,119 @@ binarize (PIX *work)
   return binary;
 }
 
+/* A scanner sees paper as a noisy light gray; encoding that noise costs more JPEG bytes than the
+ * text. Moving the white point just below the paper's own level turns the paper white and
+ * stretches the ink to full contrast, as a scanner's "background removal" does. Pages with no
+ * clear paper background (photos, dark forms) are left alone. */
+#define PAPER_MARGIN 24
+#define MIN_PAPER_SHARE 0.30
+
+static void
+whiten_paper (PIX *work)
+{
+  g_autoptr(PIX) gray = NULL;
+  g_autoptr(NUMA) histogram = NULL;
+  l_float32 *counts;
+  l_int32 n = 0;
+  double total = 0, near_paper = 0;
+  int paper = 255;
+  int white;
+
+  if (pixGetDepth (work) != 8 && pixGetDepth (work) != 32)
+    return;
+  gray = pixGetDepth (work) == 32 ? pixConvertRGBToLuminance (work) : pixClone (work);
+  histogram = gray ? pixGetGrayHistogram (gray, 4) : NULL;
+  if (histogram == NULL)
+    return;
+  counts = numaGetFArray (histogram, L_NOCOPY);
+  n = numaGetCount (histogram);
+  if (n != 256)
+    return;
+
+  for (int v = 0; v < 256; v++)
+    total += counts[v];
+  for (int v = 128; v < 256; v++)
+    if (counts[v] > counts[paper])
+      paper = v;
+  for (int v = MAX (0, paper - 8); v <= MIN (255, paper + 8); v++)
+    near_paper += counts[v];
+  if (total <= 0 || near_paper / total < MIN_PAPER_SHARE)
+    return;
+
+  white = MAX (128, paper - PAPER_MARGIN);
+  g_debug ("paper at %d: white point moved to %d", paper, white);
+  pixGammaTRC (work, work, 1.0f, 0, white);
+}
+
+/* leptonica's JPEG writer leaves libjpeg's default Huffman tables; optimized tables make the
+ * same image 5-10% smaller at no cost in quality. */
+static gboolean
+encode_jpeg (PIX      *pix,
+             guint     quality,
+             guint8  **data_out,
+             gsize    *len_out)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  unsigned char *buffer = NULL;
+  unsigned long size = 0;
+  l_int32 width = pixGetWidth (pix);
+  l_int32 height = pixGetHeight (pix);
+  l_int32 depth = pixGetDepth (pix);
+  l_int32 wpl = pixGetWpl (pix);
+  l_uint32 *data = pixGetData (pix);
+  g_autofree JSAMPLE *row = NULL;
+  int channels;
+
+  if (depth != 8 && depth != 32)
+    return FALSE;
+  channels = depth == 32 ? 3 : 1;
+  row = g_malloc ((gsize) width * channels);
+
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  jpeg_mem_dest (&cinfo, &buffer, &size);
+  cinfo.image_width = (JDIMENSION) width;
+  cinfo.image_height = (JDIMENSION) height;
+  cinfo.input_components = channels;
+  cinfo.in_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_set_defaults (&cinfo);
+  jpeg_set_quality (&cinfo, (int) quality, TRUE);
+  cinfo.optimize_coding = TRUE;
+  cinfo.density_unit = 1;
+  cinfo.X_density = (UINT16) MAX (1, pixGetXRes (pix));
+  cinfo.Y_density = (UINT16) MAX (1, pixGetYRes (pix));
+  jpeg_start_compress (&cinfo, TRUE);
+
+  for (l_int32 y = 0; y < height; y++)
+    {
+      l_uint32 *line = data + (gsize) y * wpl;
+      JSAMPROW rows[1] = { row };
+
+      if (channels == 1)
+        for (l_int32 x = 0; x < width; x++)
+          row[x] = (JSAMPLE) GET_DATA_BYTE (line, x);
+      else
+        for (l_int32 x = 0; x < width; x++)
+          {
+            l_int32 r, g, b;
+
+            extractRGBValues (line[x], &r, &g, &b);
+            row[3 * x] = (JSAMPLE) r;
+            row[3 * x + 1] = (JSAMPLE) g;
+            row[3 * x + 2] = (JSAMPLE) b;
+          }
+      jpeg_write_scanlines (&cinfo, rows, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+
+  *data_out = g_memdup2 (buffer, size);
+  *len_out = size;
+  free (buffer);
+  return TRUE;
+}
+
 static gboolean
 is_jpeg_data (const guint8 *data,
               gsize         len)
@@ -187,8 +303,8 @@ pd_page_process (const char              *spool_path,
   g_autoptr(PIX) work = NULL;
   g_autoptr(PIX) binary = NULL;
   g_autoptr(L_COMP_DATA) cid = NULL;
-  l_uint8 *encoded = NULL;
-  size_t encoded_len = 0;
+  g_autofree guint8 *encoded = NULL;
+  gsize encoded_len = 0;
   const guint8 *out_data = NULL;
   gsize out_len = 0;
   gsize spool_len = 0;
@@ -309,7 +425,11 @@ pd_page_process (const char              *spool_path,
         }
       else
         {
-          if (pixWriteMemJpeg (&encoded, &encoded_len, work, (l_int32) quality, 0) != 0)
+          g_autoptr(PIX) clean = pixCopy (NULL, work);
+
+          if (clean != NULL && options->clean_background)
+            whiten_paper (clean);
+          if (clean == NULL || !encode_jpeg (clean, quality, &encoded, &encoded_len))
             {
               g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_FAILED,
                            "Could not compress the page “%s” as JPEG.", display_name);
@@ -327,13 +447,11 @@ pd_page_process (const char              *spool_path,
   if (!pd_ocr_recognize (binary, dpi, options->langs, result->words, &result->text,
                          &result->mean_confidence, cancellable, error))
     {
-      lept_free (encoded);
       return NULL;
     }
 
   written = pd_fs_ensure_private_dir (out_dir, error)
             && pd_fs_write_durable (result->image_path, out_data, out_len, error);
-  lept_free (encoded);
   if (!written)
     return NULL;
 

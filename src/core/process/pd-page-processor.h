@@ -19,6 +19,7 @@ typedef struct {
   char       *langs;         /* tesseract languages: "eng", "eng+deu" */
   gboolean    deskew;
   guint       jpeg_quality;  /* 1..100, for pages that must be (re-)encoded */
+  gboolean    clean_background; /* whiten the paper of gray and colour pages before JPEG */
 } PdProcessOptions;
 
 typedef struct {
@@ -26,7 +27,7 @@ typedef struct {
   PdImageEncoding  encoding;
   guint            width, height, dpi;
   guint            channels;        /* 1 or 3 for JPEG; 1 for G4 */
-  double           skew_degrees;    /* rotation applied to straighten, clockwise positive; 0 if none */
+  double           skew_degrees;    /* rotation applied, clockwise positive; 0 if none */
   GArray          *words;           /* PdWord, pixel boxes on image_path */
   char            *text;            /* UTF-8, reading order */
   double           mean_confidence; /* 0..100, mean over the words; 0 for a page without text */

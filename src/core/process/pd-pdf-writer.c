@@ -339,7 +339,8 @@ write_page (PdfOut           *out,
          && pd_durable_file_printf (out->file, error,
                                     "<< /Type /Page /Parent %u 0 R /MediaBox [0 0 %s %s] "
                                     "/Resources << /XObject << /Im1 %u 0 R >> "
-                                    "/Font << /F1 %u 0 R >> /ProcSet [/PDF /Text /ImageB /ImageC] >> "
+                                    "/Font << /F1 %u 0 R >> "
+                                    "/ProcSet [/PDF /Text /ImageB /ImageC] >> "
                                     "/Contents %u 0 R >>\n",
                                     OBJ_PAGES, bw, bh, obj_image, OBJ_FONT, obj_content)
          && end_object (out, error);

@@ -26,7 +26,14 @@ _pd_comp_data_destroy (L_COMP_DATA *cid)
   l_CIDataDestroy (&cid);
 }
 
+static inline void
+_pd_numa_destroy (NUMA *numa)
+{
+  numaDestroy (&numa);
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PIX, _pd_pix_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NUMA, _pd_numa_destroy)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PIXA, _pd_pixa_destroy)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (L_COMP_DATA, _pd_comp_data_destroy)
 

@@ -276,7 +276,8 @@ test_pdf_pages_in_order (void)
 
       paths[i] = g_build_filename (in_dir, name, NULL);
       g_assert_cmpint (pixWrite (paths[i], pix, IFF_JFIF_JPEG), ==, 0);
-      pages[i] = (PdPdfPage) { paths[i], PD_IMAGE_ENCODING_JPEG, (guint) widths[i], 250, 100, 1, NULL };
+      pages[i] = (PdPdfPage) { paths[i], PD_IMAGE_ENCODING_JPEG, (guint) widths[i], 250, 100, 1,
+                               NULL };
     }
   g_assert_true (pd_pdf_write (pdf, pages, 3, NULL, &error));
   g_assert_no_error (error);

@@ -16,27 +16,32 @@ test_page_words (void)
 {
   g_auto(GStrv) expected = NULL;
   g_autoptr(PIX) pix = pd_test_load_page (&expected);
-  g_autoptr(GArray) words = pd_word_array_new ();
+  g_autoptr(PdProcessOptions) options = pd_process_options_new ();
+  g_autoptr(PdPageResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *dir = pd_test_make_dir ("work");
+  g_autofree char *spool = pd_test_write_pnm (pix, dir, "page.pgm");
   g_auto(GStrv) found = NULL;
-  double conf = 0, fraction;
+  double fraction;
   guint last_line = 0;
 
-  g_assert_true (pd_ocr_recognize (pix, 300, "eng", words, &text, &conf, NULL, &error));
+  result = pd_page_process (spool, 300, options, dir, "page", NULL, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (result);
 
-  found = pd_test_words_of_array (words);
+  found = pd_test_words_of_array (result->words);
   fraction = pd_test_fraction_found (expected, found);
-  g_test_message ("%u words, %.1f %% of the page's words found, mean confidence %.1f",
-                  words->len, fraction * 100, conf);
+  g_test_message ("%u words, %.1f %% of the page's words found, mean confidence %.1f, skew %.3f°",
+                  result->words->len, fraction * 100, result->mean_confidence,
+                  result->skew_degrees);
   g_assert_cmpfloat (fraction, >=, 0.95);
-  g_assert_cmpfloat (conf, >, 70.0);
-  g_assert_nonnull (strstr (text, expected[0]));
+  g_assert_cmpfloat (result->mean_confidence, >, 70.0);
+  g_assert_nonnull (strstr (result->text, expected[0]));
+  g_assert_cmpfloat (fabs (result->skew_degrees), <, 0.3);
 
-  for (guint i = 0; i < words->len; i++)
+  for (guint i = 0; i < result->words->len; i++)
     {
-      const PdWord *w = &g_array_index (words, PdWord, i);
+      const PdWord *w = &g_array_index (result->words, PdWord, i);
 
       g_assert_cmpint (w->x0, >=, 0);
       g_assert_cmpint (w->x0, <, w->x1);
@@ -49,6 +54,15 @@ test_page_words (void)
       last_line = w->line;
     }
   g_assert_cmpuint (last_line, >, 3);
+}
+
+static PIX *
+sauvola (PIX *pix)
+{
+  PIX *binary = NULL;
+
+  g_assert_cmpint (pixSauvolaBinarizeTiled (pix, 25, 0.35f, 1, 1, NULL, &binary), ==, 0);
+  return binary;
 }
 
 static void
@@ -157,7 +171,8 @@ static void
 test_two_threads (void)
 {
   g_auto(GStrv) expected = NULL;
-  g_autoptr(PIX) pix = pd_test_load_page (&expected);
+  g_autoptr(PIX) gray = pd_test_load_page (&expected);
+  g_autoptr(PIX) pix = sauvola (gray);
   RecognizeJob jobs[2] = { { pix, NULL, NULL, FALSE, NULL }, { pix, NULL, NULL, FALSE, NULL } };
   GThread *threads[2];
 
@@ -180,6 +195,8 @@ int
 main (int    argc,
       char **argv)
 {
+  int ret;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/process/ocr/page-words", test_page_words);
@@ -188,5 +205,7 @@ main (int    argc,
   g_test_add_func ("/process/ocr/cancel", test_cancel);
   g_test_add_func ("/process/ocr/two-threads", test_two_threads);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  pd_ocr_release_thread_engine ();
+  return ret;
 }
