@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# build-aux/dev.sh: the two commands of the README, and what CI runs.
+#   dev.sh demo   install the packages, build, scan the demo scanner into a searchable PDF
+#   dev.sh test   install the packages, build with warnings as errors, run every test, then run the
+#                 suite again under AddressSanitizer + UndefinedBehaviorSanitizer; ends with
+#                 "N passed, N failed"
+#   dev.sh deps   only install the packages
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+
+# Everything the build, the tests and the demo need, from Debian 12 / Ubuntu's own archive.
+packages=(
+  meson ninja-build pkg-config gcc python3
+  libglib2.0-dev libglib2.0-bin libjson-glib-dev
+  libgtk-4-dev libadwaita-1-dev
+  libsane-dev libsane1 sane-utils
+  libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
+  libleptonica-dev libcairo2-dev libsqlite3-dev libpoppler-glib-dev poppler-utils
+  fonts-dejavu-core gettext desktop-file-utils appstream
+  xvfb xauth dbus-x11
+)
+
+install_deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing: ${missing[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+configure() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
+  ninja -C "$dir"
+}
+
+# meson's testlog.json has one line per test run; count them for the closing line CI reads.
+count_results() {
+  python3 - "$@" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except FileNotFoundError:
+        failed += 1
+        continue
+    for line in lines:
+        if not line.strip():
+            continue
+        result = json.loads(line).get("result")
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+}
+
+run_suite() {
+  local dir=$1; shift
+  # The app suite needs a display: a private Xvfb per run, stopped afterwards.
+  xvfb-run -a -s "-screen 0 1280x1024x24" meson test -C "$dir" --print-errorlogs "$@" || true
+}
+
+cmd=${1:-}
+case "$cmd" in
+  deps)
+    install_deps
+    ;;
+  demo)
+    install_deps
+    configure build
+    lib="${PAPERDOCK_LIBRARY:-$HOME/.local/share/paperdock}"
+    ./build/src/cli/paperdock-cli --library "$lib" scan --device demo
+    ;;
+  test)
+    install_deps
+    configure build -Dwerror=true
+    run_suite build
+    logs=(build/meson-logs/testlog.json)
+    if [ "${PD_SKIP_SANITIZERS:-0}" != 1 ]; then
+      configure build-sanitize -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_suite build-sanitize --timeout-multiplier 3
+      logs+=(build-sanitize/meson-logs/testlog.json)
+    fi
+    summary=$(count_results "${logs[@]}")
+    echo "$summary"
+    case "$summary" in *" 0 failed"*) exit 0 ;; *) exit 1 ;; esac
+    ;;
+  *)
+    echo "usage: $0 demo|test|deps" >&2
+    exit 2
+    ;;
+esac
