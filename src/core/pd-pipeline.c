@@ -133,13 +133,30 @@ batch_free_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Always an idle source, never g_main_context_invoke(): that runs the function in the calling
+ * worker whenever nobody is iterating the context at that moment, which is exactly what must not
+ * happen here. */
+static void
+run_on_context (GMainContext   *context,
+                GSourceFunc     func,
+                gpointer        data,
+                GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[pd-pipeline]");
+  g_source_attach (source, context);
+}
+
 /* The batch owns the pipeline; dropping the pipeline's last reference from a worker would free
  * the thread pool from inside itself, so the batch is always freed on the main context. */
 static void
 batch_unref (PdBatch *batch)
 {
   if (g_atomic_int_dec_and_test (&batch->ref_count))
-    g_main_context_invoke (batch->pipeline->context, batch_free_cb, batch);
+    run_on_context (batch->pipeline->context, batch_free_cb, batch, NULL);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdBatch, batch_unref)
@@ -236,7 +253,7 @@ emit_later (PdBatch    *batch,
   e->count = count;
   e->value = value;
   e->message = g_strdup (message);
-  g_main_context_invoke_full (batch->pipeline->context, G_PRIORITY_DEFAULT, emit_cb, e, emission_free);
+  run_on_context (batch->pipeline->context, emit_cb, e, emission_free);
 }
 
 /* Producer thread: the page's file is durable; commit its row (creating the document with the
