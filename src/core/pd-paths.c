@@ -89,6 +89,7 @@ pd_process_prepare (int    argc,
       g_setenv ("OMP_THREAD_LIMIT", "1", TRUE);
       if (exe != NULL)
         {
+          g_debug ("Restarting with OMP_THREAD_LIMIT=1 so that tesseract runs one thread per page");
           execv (exe, argv);
           g_warning ("Could not restart with OMP_THREAD_LIMIT=1 (%s); OCR will be slow",
                      g_strerror (errno));

@@ -235,6 +235,7 @@ test_import (void)
   g_autofree char *png = write_demo_page_as (env, 4, "four.png", IFF_PNG);
   g_autofree char *jpg = write_demo_page_as (env, 5, "five.jpg", IFF_JFIF_JPEG);
   g_autofree char *tif = write_demo_page_as (env, 6, "six.tif", IFF_TIFF_LZW);
+  g_autofree char *pnm = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-03.pgm", NULL);
   g_autofree char *out = NULL;
   g_autofree char *text = NULL;
   g_auto(GStrv) pages_text = NULL;
@@ -244,18 +245,18 @@ test_import (void)
   doc = scan_demo (env, "2", &first);
   pdf = json_object_get_string_member (doc, "pdf");
 
-  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "import", "--json", pdf, png, jpg, tif, NULL), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "import", "--json", pdf, png, jpg, tif, pnm, NULL), ==, 0);
   node = pd_test_parse_json (out);
   doc = json_node_get_object (node);
-  g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 5);
+  g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 6);
   g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
 
   text = pdftotext (json_object_get_string_member (doc, "pdf"));
   pages_text = g_strsplit (text, "\f", -1);
-  g_assert_cmpuint (g_strv_length (pages_text), >=, 5);
-  for (guint i = 0; i < 5; i++)
+  g_assert_cmpuint (g_strv_length (pages_text), >=, 6);
+  for (guint i = 0; i < 6; i++)
     {
-      guint demo_page[] = { 1, 2, 4, 5, 6 };
+      guint demo_page[] = { 1, 2, 4, 5, 6, 3 };
       g_autofree char *words = pd_test_demo_words_path (demo_page[i]);
 
       g_assert_cmpfloat (pd_test_word_recall (words, pages_text[i]), >=, 0.9);
@@ -301,6 +302,16 @@ test_import_bad_input (void)
 
   assert_import_refused (env, empty, "zero bytes");
   assert_import_refused (env, truncated, "truncated");
+  {
+    g_autofree char *pgm = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-02.pgm", NULL);
+    g_autofree char *short_pgm = g_build_filename (env->dir, "short.pgm", NULL);
+    g_autofree char *pgm_data = NULL;
+    gsize pgm_len;
+
+    g_assert_true (g_file_get_contents (pgm, &pgm_data, &pgm_len, NULL));
+    g_assert_true (g_file_set_contents (short_pgm, pgm_data, (gssize) pgm_len - 1000, NULL));
+    assert_import_refused (env, short_pgm, "truncated PGM");
+  }
   assert_import_refused (env, notimage, "not an image");
 
   g_assert_cmpint (pd_test_run_cli (env, &list_after, NULL, "list", "--json", NULL), ==, 0);
@@ -308,6 +319,50 @@ test_import_bad_input (void)
   g_assert_true (g_file_get_contents (json_object_get_string_member (doc, "pdf"), &pdf_after, &lb, NULL));
   g_assert_cmpmem (pdf_before, la, pdf_after, lb);
   (void) before; (void) after;
+}
+
+/* The library is where --library says, else $PAPERDOCK_LIBRARY, else the XDG data folder; and
+ * an executable started without OMP_THREAD_LIMIT restarts itself with it. */
+static void
+test_library_location (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autofree char *data_home = g_build_filename (env->dir, "xdg-data", NULL);
+  g_autofree char *env_library = g_build_filename (env->dir, "from-env", NULL);
+  g_autofree char *xdg_db = g_build_filename (data_home, "paperdock", "library.db", NULL);
+  g_autofree char *env_db = g_build_filename (env_library, "library.db", NULL);
+  const char *cli = g_getenv ("PAPERDOCK_CLI");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(GSubprocessLauncher) launcher = pd_test_env_launcher (env, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autofree char *err = NULL;
+
+    /* GLib's default log handler prints debug messages on stdout, hence the merge. */
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+    g_subprocess_launcher_unsetenv (launcher, "OMP_THREAD_LIMIT");
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "pd-core", TRUE);
+    proc = g_subprocess_launcher_spawn (launcher, &error, cli, "list", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (proc, NULL, NULL, &err, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+    g_assert_true (g_file_test (xdg_db, G_FILE_TEST_IS_REGULAR));
+    g_assert_nonnull (strstr (err, "Restarting with OMP_THREAD_LIMIT=1"));
+  }
+  {
+    g_autoptr(GSubprocessLauncher) launcher = pd_test_env_launcher (env, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_autoptr(GSubprocess) proc = NULL;
+
+    g_subprocess_launcher_setenv (launcher, "PAPERDOCK_LIBRARY", env_library, TRUE);
+    proc = g_subprocess_launcher_spawn (launcher, &error, cli, "list", NULL);
+    g_assert_no_error (error);
+    g_subprocess_wait_check (proc, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (env_db, G_FILE_TEST_IS_REGULAR));
+  }
 }
 
 static void
@@ -464,6 +519,7 @@ main (int    argc,
   g_test_add_func ("/cli/adf-test-backend", test_adf_test_backend);
   g_test_add_func ("/cli/scanner-errors", test_scanner_errors);
   g_test_add_func ("/cli/unknown", test_unknown_device);
+  g_test_add_func ("/cli/library-location", test_library_location);
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/import-bad-input", test_import_bad_input);
   g_test_add_func ("/cli/kill-during-scan", test_kill_during_scan);

@@ -184,7 +184,7 @@ check_pnm_size (const guint8  *data,
                 GError       **error)
 {
   char kind = (char) data[1];
-  guint64 values[3] = { 0, 0, 1 };
+  guint64 values[3] = { 0, 0, 0 };  /* width, height, maxval */
   guint n_values = (kind == '1' || kind == '4') ? 2 : 3;
   gsize pos = 2;
   guint64 row_bytes, expected;
