@@ -133,6 +133,37 @@ new_pipeline (Cli       *cli,
   return pd_pipeline_new (cli->library, scanner);
 }
 
+static gboolean
+give_up_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The pipeline's batches let go of it on the main context once their last job is done; waiting
+ * for that lets its worker threads end and release their recognizers before the process does. */
+static void
+release_pipeline (PdPipeline **pipeline)
+{
+  gpointer weak = *pipeline;
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  if (weak == NULL)
+    return;
+  g_object_add_weak_pointer (G_OBJECT (weak), &weak);
+  g_clear_object (pipeline);
+  timeout_id = g_timeout_add_seconds (5, give_up_cb, &timed_out);
+  while (weak != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  else
+    g_object_remove_weak_pointer (G_OBJECT (weak), &weak);
+}
+
 /* A crash or unplug may have left documents half done; finish them before new work, so the
  * library is always consistent when a command ends. */
 static void
@@ -145,6 +176,7 @@ resume_unfinished (Cli        *cli,
 
   pd_pipeline_resume_async (pipeline, NULL, result_cb, cli);
   result = wait_for_result (cli);
+  /* The result holds the pipeline; it must not outlive this function. */
   if (!pd_pipeline_resume_finish (pipeline, result, &n, &error))
     g_printerr ("paperdock-cli: could not finish interrupted documents: %s\n", error->message);
   else if (n > 0)
@@ -366,8 +398,7 @@ cmd_scan (Cli   *cli,
     }
   process_options = process_options_from_args (mode, lang, &error);
   if (process_options == NULL)
-    return error->domain == G_OPTION_ERROR ? (pd_cli_print_error (error), g_error_free (error), PD_EXIT_USAGE)
-                                           : fail (error);
+    return fail (error);
   scan_options->mode = process_options->mode;
 
   if (!open_library (cli, &error))
@@ -385,6 +416,8 @@ cmd_scan (Cli   *cli,
   result = wait_for_result (cli);
   g_source_remove (sigint_id);
   pd_pipeline_scan_finish (pipeline, result, &document, &error);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
 
   code = report_batch (document, error, json);
   return code;
@@ -425,8 +458,7 @@ cmd_import (Cli   *cli,
     }
   process_options = process_options_from_args (mode, lang, &error);
   if (process_options == NULL)
-    return error->domain == G_OPTION_ERROR ? (pd_cli_print_error (error), g_error_free (error), PD_EXIT_USAGE)
-                                           : fail (error);
+    return fail (error);
   if (!open_library (cli, &error))
     return fail (error);
 
@@ -438,6 +470,8 @@ cmd_import (Cli   *cli,
                             cli->cancellable, result_cb, cli);
   result = wait_for_result (cli);
   pd_pipeline_import_finish (pipeline, result, &document, &error);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
   return report_batch (document, error, json);
 }
 
@@ -458,6 +492,7 @@ cmd_resume (Cli   *cli,
   pipeline = new_pipeline (cli, NULL);
   connect_progress (pipeline);
   resume_unfinished (cli, pipeline);
+  release_pipeline (&pipeline);
   return PD_EXIT_OK;
 }
 

@@ -17,6 +17,8 @@ pd_cli_exit_code_for_error (const GError *error)
     return PD_EXIT_OK;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return PD_EXIT_CANCELLED;
+  if (error->domain == G_OPTION_ERROR)
+    return PD_EXIT_USAGE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     return PD_EXIT_STORAGE;
   if (error->domain == PD_CAPTURE_ERROR)

@@ -948,7 +948,9 @@ pd_pipeline_init (PdPipeline *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->n_workers = MAX (1, g_get_num_processors ());
-  self->workers = g_thread_pool_new (worker_func, self, (int) self->n_workers, FALSE, NULL);
+  /* Exclusive threads end with the pool, so each one's recognizer is released then (tesseract
+   * reports every recognizer still alive at exit as a leak). */
+  self->workers = g_thread_pool_new (worker_func, self, (int) self->n_workers, TRUE, NULL);
 }
 
 PdPipeline *
