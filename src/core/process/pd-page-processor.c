@@ -1,9 +1,12 @@
 /* pd-page-processor.c: one page from spool file to PDF-ready image plus words. The page is
- * straightened first, because tesseract silently drops whole paragraphs on pages skewed by
- * two degrees or more; then it is encoded the way the PDF will embed it (CCITT G4 for text
- * mode, JPEG otherwise; a scanner's JPEG that needed no rotation is kept byte for byte, since
- * every re-encoding loses quality and usually grows the file); then it is recognized. Output
- * files are written last and durably, so a failed or cancelled page leaves nothing behind. */
+ * cleaned up first (pd-enhance.c): a photographed sheet is flattened, a scanner-lid border cut
+ * away, the page turned upright and straightened, because tesseract silently drops whole
+ * paragraphs on pages skewed by two degrees or more and reads an upside-down page as noise; it
+ * is also scored for blankness and blur. Then it is encoded the way the PDF will embed it (CCITT
+ * G4 for text mode, JPEG otherwise; a scanner's JPEG that needed no change is kept byte for
+ * byte, since every re-encoding loses quality and usually grows the file); then it is
+ * recognized. Output files are written last and durably, so a failed or cancelled page leaves
+ * nothing behind. */
 #define G_LOG_DOMAIN "pd-process"
 
 #include "pd-page-processor.h"
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <jpeglib.h>
 
+#include "pd-enhance.h"
 #include "pd-fs.h"
 #include "pd-ocr.h"
 #include "pd-process-error.h"
@@ -21,13 +25,6 @@
 
 #define DEFAULT_JPEG_QUALITY 75
 #define DEFAULT_DPI 300
-
-/* Leptonica's own thresholds: below 0.05 degree a rotation moves no pixel by more than about
- * two pixels across an A4 page at 300 dpi, and a confidence under 3 means the text lines were
- * not clear enough to trust the angle. */
-#define MIN_DESKEW_DEGREES 0.05
-#define MIN_SKEW_CONFIDENCE 3.0
-#define SKEW_SWEEP_DEGREES 12.0
 
 PdProcessOptions *
 pd_process_options_new (void)
@@ -39,6 +36,15 @@ pd_process_options_new (void)
   options->deskew = TRUE;
   options->jpeg_quality = DEFAULT_JPEG_QUALITY;
   options->clean_background = TRUE;
+  options->max_skew_degrees = PD_ENHANCE_MAX_SKEW_DEGREES;
+  options->orientation = TRUE;
+  options->min_orientation_confidence = PD_ENHANCE_MIN_ORIENTATION_CONFIDENCE;
+  options->crop_border = TRUE;
+  options->detect_blank = TRUE;
+  options->blank_threshold = PD_ENHANCE_BLANK_THRESHOLD;
+  options->detect_blur = TRUE;
+  options->blur_threshold = PD_ENHANCE_BLUR_THRESHOLD;
+  options->perspective = FALSE;
   return options;
 }
 
@@ -116,36 +122,6 @@ working_image (PIX        *pix,
     default:
       return pixConvertTo8 (out, FALSE);
     }
-}
-
-static gboolean
-find_skew (PIX    *work,
-           double *angle_out)
-{
-  g_autoptr(PIX) gray = NULL;
-  g_autoptr(PIX) binary = NULL;
-  l_float32 angle = 0, conf = 0;
-
-  *angle_out = 0;
-  if (pixGetDepth (work) == 1)
-    binary = pixClone (work);
-  else
-    {
-      gray = pixGetDepth (work) == 32 ? pixConvertRGBToLuminance (work) : pixClone (work);
-      binary = gray != NULL ? pixConvertTo1 (gray, 160) : NULL;
-    }
-  if (binary == NULL)
-    return FALSE;
-
-  /* Leptonica's default sweep is +-7 degrees; an ADF feeds pages more crooked than that. The
-   * fine search runs at full resolution, which halves the error on noisy scans for ~10 ms. */
-  if (pixFindSkewSweepAndSearch (binary, &angle, &conf, 4, 1, SKEW_SWEEP_DEGREES, 1.0, 0.01) != 0)
-    return FALSE;
-  g_debug ("skew %.3f° (confidence %.2f)", angle, conf);
-  if (conf < MIN_SKEW_CONFIDENCE || fabs (angle) < MIN_DESKEW_DEGREES)
-    return FALSE;
-  *angle_out = angle;
-  return TRUE;
 }
 
 /* Sauvola adapts the threshold to its neighbourhood, so uneven lighting, yellowed paper and
@@ -286,6 +262,167 @@ is_jpeg_data (const guint8 *data,
   return len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff;
 }
 
+static double
+ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static void
+replace_pix (PIX **pix,
+             PIX  *with)
+{
+  pixDestroy (pix);
+  *pix = with;
+}
+
+static gboolean
+rotate_by (PIX    **work,
+           double   degrees)
+{
+  PIX *straight = pixRotate (*work, (l_float32) (degrees * G_PI / 180.0), L_ROTATE_AREA_MAP,
+                             L_BRING_IN_WHITE, 0, 0);
+
+  if (straight == NULL)
+    return FALSE;
+  replace_pix (work, straight);
+  return TRUE;
+}
+
+/* The clean-up before encoding and OCR: each step records what it did into @result. */
+static void
+enhance (PIX                    **work,
+         guint                    dpi,
+         const PdProcessOptions  *options,
+         PdPageResult            *result)
+{
+  gint64 start;
+  gboolean skew_found = FALSE;
+  double angle = 0;
+
+  result->blank_score = -1;
+  result->blur_score = -1;
+
+  if (options->perspective)
+    {
+      PTA *corners;
+
+      start = g_get_monotonic_time ();
+      corners = pd_enhance_find_page_corners (*work);
+      if (corners != NULL)
+        {
+          PIX *flat = pd_enhance_correct_perspective (*work, corners);
+
+          if (flat != NULL)
+            {
+              replace_pix (work, flat);
+              result->perspective_corrected = TRUE;
+            }
+          ptaDestroy (&corners);
+        }
+      result->perspective_ms = ms_since (start);
+    }
+
+  /* After a perspective correction there is no lid left, and a crop box in the spool's pixels
+   * would no longer mean anything. */
+  if (options->crop_border && !result->perspective_corrected)
+    {
+      BOX *box = NULL;
+      PIX *paper;
+
+      start = g_get_monotonic_time ();
+      paper = pd_enhance_remove_border (*work, dpi, &box);
+      if (paper != NULL)
+        {
+          l_int32 x, y, w, h;
+
+          replace_pix (work, paper);
+          boxGetGeometry (box, &x, &y, &w, &h);
+          result->crop.x = (guint) x;
+          result->crop.y = (guint) y;
+          result->crop.width = (guint) w;
+          result->crop.height = (guint) h;
+        }
+      boxDestroy (&box);
+      result->border_ms = ms_since (start);
+    }
+
+  if (options->detect_blank)
+    {
+      start = g_get_monotonic_time ();
+      result->blank_score = pd_enhance_blank_score (*work, dpi);
+      result->is_blank = result->blank_score < options->blank_threshold;
+      result->blank_ms = ms_since (start);
+    }
+
+  /* A blank page has no lines to straighten and no text to turn upright. */
+  if (options->deskew && !result->is_blank)
+    {
+      start = g_get_monotonic_time ();
+      skew_found = pd_enhance_find_skew (*work, options->max_skew_degrees, &angle, NULL)
+                   && rotate_by (work, angle);
+      if (skew_found)
+        result->skew_degrees = angle;
+      result->deskew_ms = ms_since (start);
+    }
+
+  /* Measured on the straightened page, where OSD reads best. Rotations about the centre
+   * commute, so turning after the deskew gives the page turned and then straightened. */
+  if (options->orientation && !result->is_blank)
+    {
+      g_autoptr(GError) error = NULL;
+      guint rotation = 0;
+      double confidence = 0;
+
+      start = g_get_monotonic_time ();
+      if (!pd_enhance_detect_orientation (*work, dpi, &rotation, &confidence, &error))
+        {
+          static gsize warned;
+
+          if (g_once_init_enter (&warned))
+            {
+              g_warning ("%s", error->message);
+              g_once_init_leave (&warned, 1);
+            }
+        }
+      result->orientation_confidence = confidence;
+      if (rotation != 0
+          && (confidence >= options->min_orientation_confidence
+              || (confidence >= MIN (options->min_orientation_confidence,
+                                     PD_ENHANCE_MIN_CONFIRMED_ORIENTATION_CONFIDENCE)
+                  && pd_enhance_confirm_orientation (*work, rotation))))
+        {
+          PIX *turned = pixRotateOrth (*work, (l_int32) (rotation / 90));
+
+          if (turned != NULL)
+            {
+              replace_pix (work, turned);
+              result->rotation_degrees = rotation;
+            }
+        }
+      result->orientation_ms = ms_since (start);
+
+      /* A page lying on its side shows no horizontal lines to measure until it is turned. */
+      if (options->deskew && !skew_found && (result->rotation_degrees % 180) == 90)
+        {
+          start = g_get_monotonic_time ();
+          if (pd_enhance_find_skew (*work, options->max_skew_degrees, &angle, NULL)
+              && rotate_by (work, angle))
+            result->skew_degrees = angle;
+          result->deskew_ms += ms_since (start);
+        }
+    }
+
+  if (options->detect_blur)
+    {
+      start = g_get_monotonic_time ();
+      result->blur_score = pd_enhance_blur_score (*work, dpi);
+      result->is_blurry = !result->is_blank && result->blur_score >= 0
+                          && result->blur_score < options->blur_threshold;
+      result->blur_ms = ms_since (start);
+    }
+}
+
 PdPageResult *
 pd_page_process (const char              *spool_path,
                  guint                    dpi,
@@ -310,9 +447,9 @@ pd_page_process (const char              *spool_path,
   gsize spool_len = 0;
   gboolean spool_is_jpeg;
   gboolean written;
-  double angle = 0;
-  gboolean rotated = FALSE;
+  gboolean changed;
   guint quality;
+  gint64 start;
 
   g_return_val_if_fail (spool_path != NULL, NULL);
   g_return_val_if_fail (options != NULL, NULL);
@@ -353,33 +490,24 @@ pd_page_process (const char              *spool_path,
       return NULL;
     }
 
-  if (options->deskew && find_skew (work, &angle))
-    {
-      g_autoptr(PIX) straight = pixRotate (work, (l_float32) (angle * G_PI / 180.0),
-                                           L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
-
-      if (straight != NULL)
-        {
-          pixDestroy (&work);
-          work = g_steal_pointer (&straight);
-          rotated = TRUE;
-        }
-    }
+  result = g_new0 (PdPageResult, 1);
+  enhance (&work, dpi, options, result);
   pixSetResolution (work, (l_int32) dpi, (l_int32) dpi);
+  changed = result->perspective_corrected || result->crop.width > 0
+            || result->rotation_degrees != 0 || result->skew_degrees != 0;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  result = g_new0 (PdPageResult, 1);
   result->width = (guint) pixGetWidth (work);
   result->height = (guint) pixGetHeight (work);
   result->dpi = dpi;
-  result->skew_degrees = rotated ? angle : 0.0;
   result->words = pd_word_array_new ();
 
   quality = options->jpeg_quality >= 1 && options->jpeg_quality <= 100
             ? options->jpeg_quality : DEFAULT_JPEG_QUALITY;
 
+  start = g_get_monotonic_time ();
   binary = binarize (work);
   if (binary == NULL)
     {
@@ -388,6 +516,7 @@ pd_page_process (const char              *spool_path,
       return NULL;
     }
 
+  /* Text mode embeds the same Sauvola image that OCR reads. */
   if (options->mode == PD_SCAN_MODE_TEXT)
     {
       if (pixGenerateCIData (binary, L_G4_ENCODE, 0, 0, &cid) != 0 || cid == NULL)
@@ -407,7 +536,7 @@ pd_page_process (const char              *spool_path,
       l_int32 jw = 0, jh = 0, jspp = 0, ycck = 0, cmyk = 0;
       gboolean keep_jpeg = FALSE;
 
-      if (spool_is_jpeg && !rotated
+      if (spool_is_jpeg && !changed
           && readHeaderMemJpeg (spool_data, spool_len, &jw, &jh, &jspp, &ycck, &cmyk) == 0
           && !ycck && !cmyk)
         /* Gray mode on a colour JPEG must drop the colour, which means encoding anew. */
@@ -440,20 +569,32 @@ pd_page_process (const char              *spool_path,
           result->channels = pixGetDepth (work) == 32 ? 3 : 1;
         }
     }
+  result->encode_ms = ms_since (start);
 
   /* Tesseract's own global threshold lets sensor noise and tinted paper break up isolated
    * digits (a "4" alone in a table column read as "A"); the Sauvola image reads cleanly. It
    * shares the pixel grid of the JPEG, so the word boxes fit the embedded image either way. */
+  start = g_get_monotonic_time ();
   if (!pd_ocr_recognize (binary, dpi, options->langs, result->words, &result->text,
                          &result->mean_confidence, cancellable, error))
     {
       return NULL;
     }
+  result->ocr_ms = ms_since (start);
 
   written = pd_fs_ensure_private_dir (out_dir, error)
             && pd_fs_write_durable (result->image_path, out_data, out_len, error);
   if (!written)
     return NULL;
 
+  g_debug ("%s: perspective %s, crop %u,%u %ux%u, turned %u°, skew %.2f°, blank %.3f%s, "
+           "sharpness %.2f%s; ms: perspective %.0f border %.0f blank %.0f deskew %.0f "
+           "orientation %.0f blur %.0f encode %.0f ocr %.0f", display_name,
+           result->perspective_corrected ? "corrected" : "no", result->crop.x, result->crop.y,
+           result->crop.width, result->crop.height, result->rotation_degrees,
+           result->skew_degrees, result->blank_score, result->is_blank ? " (blank)" : "",
+           result->blur_score, result->is_blurry ? " (blurry)" : "", result->perspective_ms,
+           result->border_ms, result->blank_ms, result->deskew_ms, result->orientation_ms,
+           result->blur_ms, result->encode_ms, result->ocr_ms);
   return g_steal_pointer (&result);
 }

@@ -5,35 +5,55 @@
  * paints it and then lays the words over it in text render mode 3 (invisible), and the page.
  * Objects are streamed through a PdDurableFile as they are made; the xref table comes last.
  *
- * Font: the standard Helvetica with WinAnsiEncoding and an explicit /Widths array in which
- * every glyph is 500 units wide. Nothing is embedded (the text is never drawn), every viewer
- * and extractor maps WinAnsi to Unicode without a ToUnicode CMap, and equal widths make the
- * horizontal scale (Tz) that stretches a word over its box a simple division. It covers the
- * Latin-1 languages tesseract is installed with here; characters outside Windows-1252 are
- * decomposed (ﬁ → fi, ő → o) or written as '?'. A glyphless Type0 font would be needed for
- * other scripts. */
+ * Font: a glyphless TrueType font made here (two empty glyphs, 500 units wide), embedded as a
+ * CID font with Identity-H: each character is shown as its UTF-16 code, every code maps to the
+ * one blank glyph, and a ToUnicode CMap maps each code back to itself. Text extraction then
+ * works for every script in the Basic Multilingual Plane, equal widths make the horizontal
+ * scale (Tz) that stretches a word over its box a simple division, and the font is embedded,
+ * which PDF/A requires. The font descriptor gives Helvetica's ascent and descent so that the
+ * selection boxes readers draw match the words on the image.
+ *
+ * PDF/A-2b (meta->pdfa) adds what an archive validator asks for on top of that: an XMP
+ * metadata stream saying so and repeating the Info dictionary, and an sRGB output intent with
+ * an ICC profile generated here (a v2 matrix/TRC profile of IEC 61966-2-1: no file to find at
+ * run time, in Flatpak or elsewhere). The pages have no transparency, and the file is never
+ * encrypted here; pd-pdf-finish.c refuses to encrypt a PDF/A file. */
 #define G_LOG_DOMAIN "pd-process"
 
 #include "pd-pdf-writer.h"
 
-#include <leptonica/allheaders.h>
+#include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 #include "pd-fs.h"
 #include "pd-process-error.h"
+#include "pd-process-private.h"
 #include "pd-word.h"
 
 #define OBJ_CATALOG 1
 #define OBJ_PAGES 2
 #define OBJ_FONT 3
 #define OBJ_INFO 4
-#define OBJ_FIRST_PAGE 5
+#define OBJ_CID_FONT 5
+#define OBJ_FONT_DESCRIPTOR 6
+#define OBJ_FONT_FILE 7
+#define OBJ_CID_TO_GID 8
+#define OBJ_TO_UNICODE 9
+#define OBJ_FIRST_PAGE 10
 #define OBJS_PER_PAGE 3
+/* After the pages, for PDF/A only: the XMP metadata and the ICC profile. */
+#define OBJS_PDFA 2
 
-/* Helvetica's ascender in the metrics poppler and other readers use for selection boxes;
- * the font size is chosen so that the ascender reaches the top of the line's tallest word. */
+/* Helvetica's ascender and descender as readers use them for selection boxes; the font size
+ * is chosen so that the ascender reaches the top of the line's tallest word. */
 #define FONT_ASCENT 0.718
+#define FONT_DESCENT 0.207
 #define GLYPH_WIDTH 0.5
+#define FONT_NAME "PaperdockGlyphless"
+
+#define XMP_PACKET_ID "W5M0MpCehiHzreSzNTczkc9d"
+#define ICC_DESCRIPTION "sRGB IEC61966-2.1"
 
 typedef struct {
   PdDurableFile  *file;
@@ -77,67 +97,362 @@ write_stream (PdfOut        *out,
          && pd_durable_file_printf (out->file, error, "\nendstream\n");
 }
 
-static guint8
-unichar_to_winansi (gunichar c)
+/* zlib data for /FlateDecode. GIO's compressor only fails on a full output buffer, which the
+ * loop drains. */
+static GBytes *
+deflate_bytes (const void *data,
+               gsize       len)
 {
-  static const struct { gunichar u; guint8 b; } extra[] = {
-    { 0x20ac, 0x80 }, { 0x201a, 0x82 }, { 0x0192, 0x83 }, { 0x201e, 0x84 }, { 0x2026, 0x85 },
-    { 0x2020, 0x86 }, { 0x2021, 0x87 }, { 0x02c6, 0x88 }, { 0x2030, 0x89 }, { 0x0160, 0x8a },
-    { 0x2039, 0x8b }, { 0x0152, 0x8c }, { 0x017d, 0x8e }, { 0x2018, 0x91 }, { 0x2019, 0x92 },
-    { 0x201c, 0x93 }, { 0x201d, 0x94 }, { 0x2022, 0x95 }, { 0x2013, 0x96 }, { 0x2014, 0x97 },
-    { 0x02dc, 0x98 }, { 0x2122, 0x99 }, { 0x0161, 0x9a }, { 0x203a, 0x9b }, { 0x0153, 0x9c },
-    { 0x017e, 0x9e }, { 0x0178, 0x9f },
-  };
+  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 6);
+  g_autoptr(GByteArray) out = g_byte_array_sized_new (len / 4 + 64);
+  const guint8 *in = data;
+  guint8 buffer[16384];
 
-  if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff))
-    return (guint8) c;
-  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
-    if (extra[i].u == c)
-      return extra[i].b;
-  return 0;
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize n_read = 0, n_written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (G_CONVERTER (zlib), in, len, buffer, sizeof buffer,
+                                    G_CONVERTER_INPUT_AT_END, &n_read, &n_written, &error);
+      if (result == G_CONVERTER_ERROR)
+        g_error ("zlib compression failed: %s", error->message);
+      g_byte_array_append (out, buffer, (guint) n_written);
+      in += n_read;
+      len -= n_read;
+      if (result == G_CONVERTER_FINISHED)
+        break;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-/* UTF-8 to WinAnsi bytes; characters without a WinAnsi code are decomposed (compatibility
- * decomposition, so ligatures become letters and accents fall away) or become '?'. */
-static GByteArray *
-utf8_to_winansi (const char *text)
+/* An object holding one compressed stream; @extra goes into its dictionary. */
+static gboolean
+write_deflated_object (PdfOut        *out,
+                       guint          number,
+                       const char    *extra,
+                       const void    *data,
+                       gsize          len,
+                       GError       **error)
 {
-  GByteArray *out = g_byte_array_new ();
+  g_autoptr(GBytes) packed = deflate_bytes (data, len);
+  gsize packed_len = 0;
+  const guint8 *packed_data = g_bytes_get_data (packed, &packed_len);
 
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+  return begin_object (out, number, error)
+         && pd_durable_file_printf (out->file, error,
+                                    "<< %s/Filter /FlateDecode /Length %" G_GSIZE_FORMAT " >>\n",
+                                    extra, packed_len)
+         && write_stream (out, packed_data, packed_len, error)
+         && end_object (out, error);
+}
+
+/* Big-endian fields for the font and ICC builders. */
+static void
+put16 (GByteArray *b,
+       guint16     v)
+{
+  guint8 d[2] = { v >> 8, v & 0xff };
+
+  g_byte_array_append (b, d, 2);
+}
+
+static void
+put32 (GByteArray *b,
+       guint32     v)
+{
+  guint8 d[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
+
+  g_byte_array_append (b, d, 4);
+}
+
+static void
+put_tag (GByteArray *b,
+         const char *tag)
+{
+  g_assert (strlen (tag) == 4);
+  g_byte_array_append (b, (const guint8 *) tag, 4);
+}
+
+static void
+set32 (GByteArray *b,
+       guint       at,
+       guint32     v)
+{
+  b->data[at] = v >> 24;
+  b->data[at + 1] = (v >> 16) & 0xff;
+  b->data[at + 2] = (v >> 8) & 0xff;
+  b->data[at + 3] = v & 0xff;
+}
+
+static void
+pad4 (GByteArray *b)
+{
+  while (b->len % 4 != 0)
+    g_byte_array_append (b, (const guint8 *) "", 1);
+}
+
+static guint32
+sfnt_checksum (const guint8 *data,
+               gsize         len)
+{
+  guint32 sum = 0;
+
+  for (gsize i = 0; i < len; i += 4)
     {
-      gunichar c = g_utf8_get_char_validated (p, -1);
-      guint8 b;
+      guint32 word = 0;
 
-      if (c == (gunichar) -1 || c == (gunichar) -2)
-        {
-          g_byte_array_append (out, (const guint8 *) "?", 1);
-          break;
-        }
-      b = unichar_to_winansi (c);
-      if (b != 0)
-        g_byte_array_append (out, &b, 1);
-      else
-        {
-          gunichar decomposed[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
-          gsize n = g_unichar_fully_decompose (c, TRUE, decomposed, G_N_ELEMENTS (decomposed));
-          gboolean any = FALSE;
-
-          for (gsize i = 0; i < n; i++)
-            {
-              guint8 d = unichar_to_winansi (decomposed[i]);
-
-              if (d != 0)
-                {
-                  g_byte_array_append (out, &d, 1);
-                  any = TRUE;
-                }
-            }
-          if (!any)
-            g_byte_array_append (out, (const guint8 *) "?", 1);
-        }
+      for (gsize k = 0; k < 4; k++)
+        word = (word << 8) | (i + k < len ? data[i + k] : 0);
+      sum += word;
     }
-  return out;
+  return sum;
+}
+
+/* The glyphless TrueType font: .notdef and one blank glyph, both 500 of 1000 units wide, no
+ * outlines. Only the tables a PDF reader needs for an embedded CID TrueType font (no cmap:
+ * the CIDToGIDMap does its job). */
+static GByteArray *
+glyphless_font_new (void)
+{
+  g_autoptr(GByteArray) head = g_byte_array_new ();
+  g_autoptr(GByteArray) hhea = g_byte_array_new ();
+  g_autoptr(GByteArray) maxp = g_byte_array_new ();
+  g_autoptr(GByteArray) hmtx = g_byte_array_new ();
+  g_autoptr(GByteArray) loca = g_byte_array_new ();
+  g_autoptr(GByteArray) glyf = g_byte_array_new ();
+  g_autoptr(GByteArray) post = g_byte_array_new ();
+  const gint16 ascent = (gint16) (FONT_ASCENT * 1000), descent = (gint16) (FONT_DESCENT * 1000);
+  const guint16 advance = (guint16) (GLYPH_WIDTH * 1000);
+  /* Sorted by tag, as the table directory must be. */
+  const struct { const char *tag; GByteArray *data; } tables[] = {
+    { "glyf", glyf }, { "head", head }, { "hhea", hhea }, { "hmtx", hmtx },
+    { "loca", loca }, { "maxp", maxp }, { "post", post },
+  };
+  const guint n_tables = G_N_ELEMENTS (tables);
+  GByteArray *font = g_byte_array_new ();
+  guint pow2 = 1, log2 = 0, offset, head_offset = 0;
+
+  put32 (head, 0x00010000);         /* version */
+  put32 (head, 0x00010000);         /* fontRevision */
+  put32 (head, 0);                  /* checkSumAdjustment, set below */
+  put32 (head, 0x5f0f3cf5);         /* magicNumber */
+  put16 (head, 0x0003);             /* flags: baseline at y 0, left sidebearing at x 0 */
+  put16 (head, 1000);               /* unitsPerEm */
+  for (guint i = 0; i < 4; i++)
+    put32 (head, 0);                /* created, modified */
+  put16 (head, 0);                  /* xMin */
+  put16 (head, (guint16) -descent); /* yMin */
+  put16 (head, advance);            /* xMax */
+  put16 (head, (guint16) ascent);   /* yMax */
+  put16 (head, 0);                  /* macStyle */
+  put16 (head, 8);                  /* lowestRecPPEM */
+  put16 (head, 2);                  /* fontDirectionHint */
+  put16 (head, 0);                  /* indexToLocFormat: short offsets */
+  put16 (head, 0);                  /* glyphDataFormat */
+
+  put32 (hhea, 0x00010000);
+  put16 (hhea, (guint16) ascent);
+  put16 (hhea, (guint16) -descent);
+  put16 (hhea, 0);                  /* lineGap */
+  put16 (hhea, advance);            /* advanceWidthMax */
+  put16 (hhea, 0);                  /* minLeftSideBearing */
+  put16 (hhea, 0);                  /* minRightSideBearing */
+  put16 (hhea, 0);                  /* xMaxExtent */
+  put16 (hhea, 1);                  /* caretSlopeRise */
+  put16 (hhea, 0);                  /* caretSlopeRun */
+  put16 (hhea, 0);                  /* caretOffset */
+  for (guint i = 0; i < 4; i++)
+    put16 (hhea, 0);                /* reserved */
+  put16 (hhea, 0);                  /* metricDataFormat */
+  put16 (hhea, 2);                  /* numberOfHMetrics */
+
+  put32 (maxp, 0x00010000);
+  put16 (maxp, 2);                  /* numGlyphs */
+  for (guint i = 0; i < 13; i++)
+    put16 (maxp, i == 4 ? 2 : 0);   /* maxZones is 2, every other maximum 0 */
+
+  for (guint i = 0; i < 2; i++)
+    {
+      put16 (hmtx, advance);
+      put16 (hmtx, 0);
+    }
+  for (guint i = 0; i < 3; i++)
+    put16 (loca, 0);                /* both glyphs empty */
+
+  put32 (post, 0x00030000);         /* format 3: no glyph names */
+  put32 (post, 0);                  /* italicAngle */
+  put16 (post, (guint16) -100);     /* underlinePosition */
+  put16 (post, 50);                 /* underlineThickness */
+  put32 (post, 1);                  /* isFixedPitch */
+  for (guint i = 0; i < 4; i++)
+    put32 (post, 0);
+
+  while (pow2 * 2 <= n_tables)
+    {
+      pow2 *= 2;
+      log2++;
+    }
+  put32 (font, 0x00010000);
+  put16 (font, n_tables);
+  put16 (font, pow2 * 16);
+  put16 (font, log2);
+  put16 (font, n_tables * 16 - pow2 * 16);
+  offset = 12 + 16 * n_tables;
+  for (guint i = 0; i < n_tables; i++)
+    {
+      put_tag (font, tables[i].tag);
+      put32 (font, sfnt_checksum (tables[i].data->data, tables[i].data->len));
+      put32 (font, offset);
+      put32 (font, tables[i].data->len);
+      if (tables[i].data == head)
+        head_offset = offset;
+      offset += (tables[i].data->len + 3) & ~3u;
+    }
+  for (guint i = 0; i < n_tables; i++)
+    {
+      g_byte_array_append (font, tables[i].data->data, tables[i].data->len);
+      pad4 (font);
+    }
+  set32 (font, head_offset + 8, 0xb1b0afba - sfnt_checksum (font->data, font->len));
+  return font;
+}
+
+static void
+put_s15_fixed16 (GByteArray *b,
+                 double      v)
+{
+  put32 (b, (guint32) (gint32) lround (v * 65536.0));
+}
+
+static void
+put_icc_xyz (GByteArray *b,
+             double      x,
+             double      y,
+             double      z)
+{
+  put_tag (b, "XYZ ");
+  put32 (b, 0);
+  put_s15_fixed16 (b, x);
+  put_s15_fixed16 (b, y);
+  put_s15_fixed16 (b, z);
+}
+
+/* An ICC v2.1 display profile of sRGB: the IEC 61966-2-1 primaries adapted to the D50 PCS
+ * (Bradford), and the sRGB tone curve sampled at 1024 points. */
+static GByteArray *
+srgb_icc_profile_new (void)
+{
+  static const char description[] = ICC_DESCRIPTION;
+  static const char copyright[] = "No copyright, use freely";
+  enum { DESC, CPRT, WTPT, RXYZ, GXYZ, BXYZ, TRC, N_DATA };
+  static const struct { const char *tag; guint data; } tags[] = {
+    { "desc", DESC }, { "cprt", CPRT }, { "wtpt", WTPT }, { "rXYZ", RXYZ }, { "gXYZ", GXYZ },
+    { "bXYZ", BXYZ }, { "rTRC", TRC }, { "gTRC", TRC }, { "bTRC", TRC },
+  };
+  GByteArray *data[N_DATA];
+  guint data_offset[N_DATA];
+  GByteArray *icc = g_byte_array_new ();
+  guint offset;
+
+  for (guint i = 0; i < N_DATA; i++)
+    data[i] = g_byte_array_new ();
+
+  put_tag (data[DESC], "desc");
+  put32 (data[DESC], 0);
+  put32 (data[DESC], sizeof description);
+  g_byte_array_append (data[DESC], (const guint8 *) description, sizeof description);
+  put32 (data[DESC], 0);            /* Unicode language code */
+  put32 (data[DESC], 0);            /* Unicode count */
+  put16 (data[DESC], 0);            /* ScriptCode code */
+  g_byte_array_append (data[DESC], (const guint8 *) "", 1);  /* ScriptCode count */
+  for (guint i = 0; i < 67; i++)
+    g_byte_array_append (data[DESC], (const guint8 *) "", 1);
+
+  put_tag (data[CPRT], "text");
+  put32 (data[CPRT], 0);
+  g_byte_array_append (data[CPRT], (const guint8 *) copyright, sizeof copyright);
+
+  put_icc_xyz (data[WTPT], 0.9642, 1.0, 0.8249);
+  put_icc_xyz (data[RXYZ], 0.4360747, 0.2225045, 0.0139322);
+  put_icc_xyz (data[GXYZ], 0.3850649, 0.7168786, 0.0971045);
+  put_icc_xyz (data[BXYZ], 0.1430804, 0.0606169, 0.7141733);
+
+  put_tag (data[TRC], "curv");
+  put32 (data[TRC], 0);
+  put32 (data[TRC], 1024);
+  for (guint i = 0; i < 1024; i++)
+    {
+      double v = i / 1023.0;
+      double linear = v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+
+      put16 (data[TRC], (guint16) lround (linear * 65535.0));
+    }
+
+  /* The header; the size is set at the end. */
+  put32 (icc, 0);                   /* profile size */
+  put32 (icc, 0);                   /* preferred CMM */
+  put32 (icc, 0x02100000);          /* version 2.1 */
+  put_tag (icc, "mntr");
+  put_tag (icc, "RGB ");
+  put_tag (icc, "XYZ ");
+  put16 (icc, 2024);                /* creation date: fixed, so the profile never changes */
+  put16 (icc, 1);
+  put16 (icc, 1);
+  put16 (icc, 0);
+  put16 (icc, 0);
+  put16 (icc, 0);
+  put_tag (icc, "acsp");
+  for (guint i = 0; i < 7; i++)
+    put32 (icc, 0);                 /* platform, flags, manufacturer, model, attributes, intent */
+  put_s15_fixed16 (icc, 0.9642);    /* PCS illuminant D50 */
+  put_s15_fixed16 (icc, 1.0);
+  put_s15_fixed16 (icc, 0.8249);
+  while (icc->len < 128)
+    g_byte_array_append (icc, (const guint8 *) "", 1);
+
+  offset = 128 + 4 + 12 * G_N_ELEMENTS (tags);
+  for (guint i = 0; i < N_DATA; i++)
+    {
+      data_offset[i] = offset;
+      offset += (data[i]->len + 3) & ~3u;
+    }
+  put32 (icc, G_N_ELEMENTS (tags));
+  for (guint i = 0; i < G_N_ELEMENTS (tags); i++)
+    {
+      put_tag (icc, tags[i].tag);
+      put32 (icc, data_offset[tags[i].data]);
+      put32 (icc, data[tags[i].data]->len);
+    }
+  for (guint i = 0; i < N_DATA; i++)
+    {
+      g_byte_array_append (icc, data[i]->data, data[i]->len);
+      pad4 (icc);
+      g_byte_array_unref (data[i]);
+    }
+  set32 (icc, 0, icc->len);
+  return icc;
+}
+
+/* The codes a word is shown with: the UTF-16 units of its NFKC form (ligatures and full-width
+ * forms become the letters a search types), one glyphless CID each. Characters outside the
+ * Basic Multilingual Plane and control characters become '?'. */
+static GArray *
+word_codes (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *normal = g_utf8_normalize (valid, -1, G_NORMALIZE_NFKC);
+  GArray *codes = g_array_new (FALSE, FALSE, sizeof (guint16));
+
+  for (const char *p = normal; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      guint16 code = c < 0x20 || (c >= 0x7f && c < 0xa0) || c > 0xffff ? '?' : (guint16) c;
+
+      g_array_append_val (codes, code);
+    }
+  return codes;
 }
 
 /* A PDF text string: literal when plain ASCII, otherwise UTF-16BE with a byte order mark. */
@@ -189,6 +504,14 @@ pdf_date (GDateTime *dt)
                           (int) (minutes / 60), (int) (minutes % 60));
 }
 
+/* The same instant as pdf_date(), in the form XMP uses; PDF/A wants both to agree. */
+static char *
+xmp_date (GDateTime *dt)
+{
+  return g_date_time_format (dt, g_date_time_get_utc_offset (dt) == 0 ? "%Y-%m-%dT%H:%M:%SZ"
+                                                                      : "%Y-%m-%dT%H:%M:%S%:z");
+}
+
 static void
 append_text_layer (GString         *content,
                    const PdPdfPage *page)
@@ -222,21 +545,21 @@ append_text_layer (GString         *content,
       for (guint j = i; j < end; j++)
         {
           const PdWord *w = &g_array_index (page->words, PdWord, j);
-          g_autoptr(GByteArray) bytes = utf8_to_winansi (w->text != NULL ? w->text : "");
+          g_autoptr(GArray) codes = word_codes (w->text != NULL ? w->text : "");
           double width = MAX (1, w->x1 - w->x0) * scale;
           double natural;
 
-          if (bytes->len == 0)
+          if (codes->len == 0)
             continue;
-          natural = bytes->len * GLYPH_WIDTH * font_size;
+          natural = codes->len * GLYPH_WIDTH * font_size;
           g_string_append_printf (content, "%s Tz 1 0 0 1 %s %s Tm <",
                                   fmt (b1, 100.0 * width / natural),
                                   fmt (b2, w->x0 * scale),
                                   fmt (b3, page_height - w->baseline * scale));
-          for (guint k = 0; k < bytes->len; k++)
-            g_string_append_printf (content, "%02X", bytes->data[k]);
+          for (guint k = 0; k < codes->len; k++)
+            g_string_append_printf (content, "%04X", g_array_index (codes, guint16, k));
           /* A space after every word but the line's last, so extraction sees word breaks. */
-          g_string_append (content, j + 1 < end ? "20> Tj\n" : "> Tj\n");
+          g_string_append (content, j + 1 < end ? "0020> Tj\n" : "> Tj\n");
         }
       g_string_append (content, "ET\n");
       i = end;
@@ -328,11 +651,7 @@ write_page (PdfOut           *out,
   g_string_append_printf (content, "q %s 0 0 %s 0 0 cm /Im1 Do Q\n", fmt (bw, width_pt),
                           fmt (bh, height_pt));
   append_text_layer (content, page);
-  if (!begin_object (out, obj_content, error)
-      || !pd_durable_file_printf (out->file, error, "<< /Length %" G_GSIZE_FORMAT " >>\n",
-                                  content->len)
-      || !write_stream (out, (const guint8 *) content->str, content->len, error)
-      || !end_object (out, error))
+  if (!write_deflated_object (out, obj_content, "", content->str, content->len, error))
     return FALSE;
 
   return begin_object (out, obj_page, error)
@@ -350,17 +669,97 @@ static gboolean
 write_font (PdfOut   *out,
             GError  **error)
 {
-  g_autoptr(GString) widths = g_string_new (NULL);
+  g_autoptr(GByteArray) program = glyphless_font_new ();
+  g_autoptr(GString) to_unicode = g_string_new (NULL);
+  g_autofree guint8 *cid_to_gid = g_malloc (2 * 65536);
+  g_autofree char *length1 = NULL;
 
-  for (guint c = 32; c <= 255; c++)
-    g_string_append_printf (widths, "%s%d", c == 32 ? "" : " ", (int) (GLYPH_WIDTH * 1000));
+  /* Every code shows glyph 1: never .notdef, which PDF/A forbids showing. */
+  for (guint i = 0; i < 65536; i++)
+    {
+      cid_to_gid[2 * i] = 0;
+      cid_to_gid[2 * i + 1] = 1;
+    }
+
+  /* Each code stands for itself. The strict reading of the CMap rules wants one range per
+   * high byte, but Ghostscript (10.0) then extracts nothing above U+00FF; the single range
+   * tesseract's and OCRmyPDF's glyphless fonts have always used is read right by poppler,
+   * Ghostscript, pdf.js and Acrobat. */
+  g_string_append (to_unicode,
+                   "/CIDInit /ProcSet findresource begin\n"
+                   "12 dict begin\n"
+                   "begincmap\n"
+                   "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                   "/CMapName /Adobe-Identity-UCS def\n"
+                   "/CMapType 2 def\n"
+                   "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+                   "1 beginbfrange\n<0000> <FFFF> <0000>\nendbfrange\n"
+                   "endcmap\n"
+                   "CMapName currentdict /CMap defineresource pop\n"
+                   "end\n"
+                   "end\n");
+
+  length1 = g_strdup_printf ("/Length1 %u ", program->len);
 
   return begin_object (out, OBJ_FONT, error)
          && pd_durable_file_printf (out->file, error,
-                                    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                                    "/Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 255 "
-                                    "/Widths [%s] >>\n", widths->str)
-         && end_object (out, error);
+                                    "<< /Type /Font /Subtype /Type0 /BaseFont /" FONT_NAME " "
+                                    "/Encoding /Identity-H /DescendantFonts [%u 0 R] "
+                                    "/ToUnicode %u 0 R >>\n", OBJ_CID_FONT, OBJ_TO_UNICODE)
+         && end_object (out, error)
+         && begin_object (out, OBJ_CID_FONT, error)
+         && pd_durable_file_printf (out->file, error,
+                                    "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /" FONT_NAME " "
+                                    "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) "
+                                    "/Supplement 0 >> /FontDescriptor %u 0 R /DW %d "
+                                    "/CIDToGIDMap %u 0 R >>\n",
+                                    OBJ_FONT_DESCRIPTOR, (int) (GLYPH_WIDTH * 1000),
+                                    OBJ_CID_TO_GID)
+         && end_object (out, error)
+         && begin_object (out, OBJ_FONT_DESCRIPTOR, error)
+         && pd_durable_file_printf (out->file, error,
+                                    "<< /Type /FontDescriptor /FontName /" FONT_NAME " /Flags 4 "
+                                    "/FontBBox [0 %d %d %d] /ItalicAngle 0 /Ascent %d "
+                                    "/Descent %d /CapHeight %d /StemV 80 /FontFile2 %u 0 R >>\n",
+                                    (int) (-FONT_DESCENT * 1000), (int) (GLYPH_WIDTH * 1000),
+                                    (int) (FONT_ASCENT * 1000), (int) (FONT_ASCENT * 1000),
+                                    (int) (-FONT_DESCENT * 1000), (int) (FONT_ASCENT * 1000),
+                                    OBJ_FONT_FILE)
+         && end_object (out, error)
+         && write_deflated_object (out, OBJ_FONT_FILE, length1, program->data, program->len,
+                                   error)
+         && write_deflated_object (out, OBJ_CID_TO_GID, "", cid_to_gid, 2 * 65536, error)
+         && write_deflated_object (out, OBJ_TO_UNICODE, "", to_unicode->str, to_unicode->len,
+                                   error);
+}
+
+/* The Info entries, each with the XMP property PDF/A says must repeat it. */
+typedef struct {
+  const char *key;
+  const char *value;
+  const char *xmp_element;
+  enum { XMP_SIMPLE, XMP_ALT, XMP_SEQ } xmp_kind;
+} InfoEntry;
+
+static guint
+info_entries (const PdPdfMetadata *meta,
+              InfoEntry            entries[6])
+{
+  const InfoEntry all[] = {
+    { "Title", meta != NULL ? meta->title : NULL, "dc:title", XMP_ALT },
+    { "Author", meta != NULL ? meta->author : NULL, "dc:creator", XMP_SEQ },
+    { "Subject", meta != NULL ? meta->subject : NULL, "dc:description", XMP_ALT },
+    { "Keywords", meta != NULL ? meta->keywords : NULL, "pdf:Keywords", XMP_SIMPLE },
+    { "Creator", meta != NULL ? meta->creator : NULL, "xmp:CreatorTool", XMP_SIMPLE },
+    { "Producer", meta != NULL && meta->producer != NULL ? meta->producer : "Paperdock",
+      "pdf:Producer", XMP_SIMPLE },
+  };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (all[i].value != NULL && g_utf8_validate (all[i].value, -1, NULL))
+      entries[n++] = all[i];
+  return n;
 }
 
 static gboolean
@@ -369,29 +768,84 @@ write_info (PdfOut               *out,
             const char           *date,
             GError              **error)
 {
-  const struct { const char *key; const char *value; } entries[] = {
-    { "Title", meta != NULL ? meta->title : NULL },
-    { "Author", meta != NULL ? meta->author : NULL },
-    { "Subject", meta != NULL ? meta->subject : NULL },
-    { "Keywords", meta != NULL ? meta->keywords : NULL },
-    { "Creator", meta != NULL ? meta->creator : NULL },
-    { "Producer", meta != NULL && meta->producer != NULL ? meta->producer : "Paperdock" },
-  };
+  InfoEntry entries[6];
+  guint n = info_entries (meta, entries);
   g_autoptr(GString) dict = g_string_new ("<<");
 
-  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+  for (guint i = 0; i < n; i++)
     {
-      g_autofree char *str = NULL;
+      g_autofree char *str = pdf_text_string (entries[i].value);
 
-      if (entries[i].value == NULL || !g_utf8_validate (entries[i].value, -1, NULL))
-        continue;
-      str = pdf_text_string (entries[i].value);
       g_string_append_printf (dict, " /%s %s", entries[i].key, str);
     }
   g_string_append_printf (dict, " /CreationDate (%s) /ModDate (%s) >>\n", date, date);
 
   return begin_object (out, OBJ_INFO, error)
          && pd_durable_file_write (out->file, dict->str, dict->len, error)
+         && end_object (out, error);
+}
+
+/* The XMP packet of a PDF/A-2b file: the conformance claim and the Info entries again. It stays
+ * uncompressed, as PDF/A requires, so that any tool finds it. */
+static gboolean
+write_xmp (PdfOut               *out,
+           guint                 number,
+           const PdPdfMetadata  *meta,
+           GDateTime            *created,
+           GError              **error)
+{
+  InfoEntry entries[6];
+  guint n = info_entries (meta, entries);
+  g_autofree char *date = xmp_date (created);
+  g_autoptr(GString) xmp = g_string_new (NULL);
+
+  g_string_append (xmp,
+                   "<?xpacket begin=\"\xef\xbb\xbf\" id=\"" XMP_PACKET_ID "\"?>\n"
+                   "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+                   " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+                   "  <rdf:Description rdf:about=\"\"\n"
+                   "    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"\n"
+                   "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+                   "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+                   "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
+                   "   <pdfaid:part>2</pdfaid:part>\n"
+                   "   <pdfaid:conformance>B</pdfaid:conformance>\n"
+                   "   <dc:format>application/pdf</dc:format>\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *value = g_markup_escape_text (entries[i].value, -1);
+      const char *el = entries[i].xmp_element;
+
+      switch (entries[i].xmp_kind)
+        {
+        case XMP_ALT:
+          g_string_append_printf (xmp, "   <%s><rdf:Alt><rdf:li xml:lang=\"x-default\">%s"
+                                  "</rdf:li></rdf:Alt></%s>\n", el, value, el);
+          break;
+        case XMP_SEQ:
+          g_string_append_printf (xmp, "   <%s><rdf:Seq><rdf:li>%s</rdf:li></rdf:Seq></%s>\n",
+                                  el, value, el);
+          break;
+        case XMP_SIMPLE:
+        default:
+          g_string_append_printf (xmp, "   <%s>%s</%s>\n", el, value, el);
+          break;
+        }
+    }
+  g_string_append_printf (xmp,
+                          "   <xmp:CreateDate>%s</xmp:CreateDate>\n"
+                          "   <xmp:ModifyDate>%s</xmp:ModifyDate>\n"
+                          "   <xmp:MetadataDate>%s</xmp:MetadataDate>\n"
+                          "  </rdf:Description>\n"
+                          " </rdf:RDF>\n"
+                          "</x:xmpmeta>\n"
+                          "<?xpacket end=\"w\"?>", date, date, date);
+
+  return begin_object (out, number, error)
+         && pd_durable_file_printf (out->file, error,
+                                    "<< /Type /Metadata /Subtype /XML /Length %" G_GSIZE_FORMAT
+                                    " >>\n", xmp->len)
+         && write_stream (out, (const guint8 *) xmp->str, xmp->len, error)
          && end_object (out, error);
 }
 
@@ -405,9 +859,13 @@ pd_pdf_write (const char           *path,
   g_autoptr(PdDurableFile) file = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GString) kids = g_string_new (NULL);
+  g_autoptr(GString) catalog_extra = g_string_new (NULL);
   g_autoptr(GChecksum) checksum = NULL;
   g_autofree guint64 *offsets = NULL;
   g_autofree char *date = NULL;
+  gboolean pdfa = meta != NULL && meta->pdfa;
+  guint obj_metadata = OBJ_FIRST_PAGE + n_pages * OBJS_PER_PAGE;
+  guint obj_icc = obj_metadata + 1;
   GDateTime *created;
   PdfOut out;
   guint64 xref_offset;
@@ -431,7 +889,7 @@ pd_pdf_write (const char           *path,
   if (file == NULL)
     return FALSE;
   out.file = file;
-  out.n_objects = OBJ_FIRST_PAGE + n_pages * OBJS_PER_PAGE;
+  out.n_objects = OBJ_FIRST_PAGE + n_pages * OBJS_PER_PAGE + (pdfa ? OBJS_PDFA : 0);
   offsets = g_new0 (guint64, out.n_objects);
   out.offsets = offsets;
 
@@ -448,12 +906,27 @@ pd_pdf_write (const char           *path,
                               OBJ_FIRST_PAGE + i * OBJS_PER_PAGE + 2);
     }
 
+  if (pdfa)
+    {
+      g_autoptr(GByteArray) icc = srgb_icc_profile_new ();
+
+      if (!write_xmp (&out, obj_metadata, meta, created, error)
+          || !write_deflated_object (&out, obj_icc, "/N 3 ", icc->data, icc->len, error))
+        return FALSE;
+      g_string_append_printf (catalog_extra,
+                              " /Metadata %u 0 R /OutputIntents [<< /Type /OutputIntent "
+                              "/S /GTS_PDFA1 /OutputConditionIdentifier (" ICC_DESCRIPTION ") "
+                              "/Info (" ICC_DESCRIPTION ") /RegistryName (http://www.color.org) "
+                              "/DestOutputProfile %u 0 R >>]", obj_metadata, obj_icc);
+    }
+
   if (!begin_object (&out, OBJ_PAGES, error)
       || !pd_durable_file_printf (file, error, "<< /Type /Pages /Kids [%s] /Count %u >>\n",
                                   kids->str, n_pages)
       || !end_object (&out, error)
       || !begin_object (&out, OBJ_CATALOG, error)
-      || !pd_durable_file_printf (file, error, "<< /Type /Catalog /Pages %u 0 R >>\n", OBJ_PAGES)
+      || !pd_durable_file_printf (file, error, "<< /Type /Catalog /Pages %u 0 R%s >>\n",
+                                  OBJ_PAGES, catalog_extra->str)
       || !end_object (&out, error)
       || !write_info (&out, meta, date, error))
     return FALSE;
@@ -480,4 +953,60 @@ pd_pdf_write (const char           *path,
     return FALSE;
 
   return pd_durable_file_commit (g_steal_pointer (&file), error);
+}
+
+PIX *
+pd_pdf_downsample (PIX   *pix,
+                   guint  from_dpi,
+                   guint  to_dpi)
+{
+  g_autoptr(PIX) src = NULL;
+  PIX *scaled;
+  float scale;
+
+  g_return_val_if_fail (pix != NULL, NULL);
+
+  if (to_dpi == 0 || from_dpi == 0 || to_dpi >= from_dpi || pixGetDepth (pix) == 1)
+    return pixClone (pix);
+
+  _pd_process_init_leptonica ();
+  scale = (float) to_dpi / (float) from_dpi;
+  /* Area mapping averages every source pixel into the smaller grid (no moiré on halftones);
+   * leptonica only allows it for a reduction of 0.7 or more, linear interpolation above. */
+  if (pixGetColormap (pix) != NULL)
+    src = pixRemoveColormap (pix, REMOVE_CMAP_BASED_ON_SRC);
+  else if (pixGetDepth (pix) == 8 || pixGetDepth (pix) == 32)
+    src = pixClone (pix);
+  else
+    src = pixConvertTo8 (pix, FALSE);
+  if (src == NULL)
+    return NULL;
+  scaled = scale <= 0.7f ? pixScaleAreaMap (src, scale, scale) : pixScaleLI (src, scale, scale);
+  if (scaled != NULL)
+    pixSetResolution (scaled, (l_int32) to_dpi, (l_int32) to_dpi);
+  return scaled;
+}
+
+void
+pd_pdf_scale_words (GArray *words,
+                    guint   from_dpi,
+                    guint   to_dpi)
+{
+  double f;
+
+  g_return_if_fail (words != NULL);
+  g_return_if_fail (from_dpi > 0 && to_dpi > 0);
+
+  f = (double) to_dpi / from_dpi;
+  for (guint i = 0; i < words->len; i++)
+    {
+      PdWord *w = &g_array_index (words, PdWord, i);
+
+      /* The box keeps covering the word's pixels: edges round outwards. */
+      w->x0 = (gint) floor (w->x0 * f);
+      w->y0 = (gint) floor (w->y0 * f);
+      w->x1 = (gint) ceil (w->x1 * f);
+      w->y1 = (gint) ceil (w->y1 * f);
+      w->baseline = (gint) lround (w->baseline * f);
+    }
 }
