@@ -1,0 +1,26 @@
+/* pd-test-webdav.h: a private Apache httpd with mod_dav_fs on 127.0.0.1 for one test program,
+ * started from tests/fixtures/webdav/ and stopped at the end. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define PD_TEST_WEBDAV_USER     "alice"
+#define PD_TEST_WEBDAV_PASSWORD "Corr3ct-h0rse-battery"
+
+typedef struct _PdTestWebdav PdTestWebdav;
+
+/* Aborts the test program with a clear message if Apache is missing or does not start.
+ * PUT bodies above @body_limit bytes get 413. */
+PdTestWebdav *pd_test_webdav_start    (guint64       body_limit);
+void          pd_test_webdav_stop     (PdTestWebdav *server);
+/* http://127.0.0.1:PORT/dav/: the account root; readonly/ in it may only be read, and busy/
+ * answers 503 with Retry-After: 120. */
+const char   *pd_test_webdav_get_uri  (PdTestWebdav *server);
+/* The account root on disk, to check what the server really stored. */
+const char   *pd_test_webdav_get_root (PdTestWebdav *server);
+
+guint16       pd_test_free_port       (void);
+
+G_END_DECLS
