@@ -17,7 +17,10 @@ packages=(
   libgtk-4-dev libadwaita-1-dev
   libsane-dev libsane1 sane-utils
   libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
-  libleptonica-dev libcairo2-dev libsqlite3-dev libpoppler-glib-dev poppler-utils
+  libleptonica-dev libcairo2-dev libsqlite3-dev libpoppler-glib-dev poppler-utils libjpeg-dev
+  libqpdf-dev qpdf
+  libzbar-dev zint
+  libsoup-3.0-dev libxml2-dev glib-networking apache2 apache2-utils
   fonts-dejavu-core gettext desktop-file-utils appstream
   xvfb xauth dbus-x11
 )

@@ -12,6 +12,7 @@
 
 #include "pd-capture-error.h"
 #include "pd-cli-output.h"
+#include "pd-cli-profiles.h"
 #include "pd-fs.h"
 #include "pd-import.h"
 #include "pd-library.h"
@@ -19,6 +20,7 @@
 #include "pd-ocr.h"
 #include "pd-paths.h"
 #include "pd-pipeline.h"
+#include "pd-profile.h"
 #include "pd-scanner.h"
 
 typedef struct {
@@ -257,13 +259,27 @@ report_batch (PdDocument *document,
   return code;
 }
 
+/* The profile (if any) gives the defaults; what is on the command line wins. */
 static PdProcessOptions *
-process_options_from_args (const char  *mode,
-                           const char  *lang,
-                           GError     **error)
+process_options_from_args (const PdProfile  *profile,
+                           const char       *mode,
+                           const char       *lang,
+                           GError          **error)
 {
   g_autoptr(PdProcessOptions) options = pd_process_options_new ();
 
+  if (profile != NULL)
+    {
+      options->mode = profile->mode;
+      options->deskew = profile->deskew;
+      options->clean_background = profile->clean_background;
+      options->jpeg_quality = profile->jpeg_quality;
+      if (profile->langs != NULL)
+        {
+          g_free (options->langs);
+          options->langs = g_strdup (profile->langs);
+        }
+    }
   if (mode != NULL && !pd_scan_mode_from_string (mode, &options->mode))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -278,6 +294,19 @@ process_options_from_args (const char  *mode,
   if (!pd_ocr_check_languages (options->langs, error))
     return NULL;
   return g_steal_pointer (&options);
+}
+
+/* Opens the library and finds the profile named on the command line; with the "profile
+ * required" setting on, naming none is an error that says so. */
+static gboolean
+open_library_and_profile (Cli         *cli,
+                          const char  *name,
+                          PdProfile  **profile,
+                          GError     **error)
+{
+  if (!open_library (cli, error))
+    return FALSE;
+  return pd_library_profile_for_scan (cli->library, name, profile, error);
 }
 
 /* Commands ------------------------------------------------------------------------------------ */
@@ -344,24 +373,27 @@ cmd_scan (Cli   *cli,
   g_autofree char *mode = NULL;
   g_autofree char *lang = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *profile_name = NULL;
   g_auto(GStrv) sane_options = NULL;
-  int resolution = 300;
+  int resolution = 0;
   int pages = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
+    { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile_name, "Scan with this profile (see “profiles list”)", "NAME" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Scanner to use (see “devices”; “demo” needs no hardware)", "DEV" },
     { "source", 's', 0, G_OPTION_ARG_STRING, &source, "flatbed, adf or duplex", "SOURCE" },
     { "resolution", 'r', 0, G_OPTION_ARG_INT, &resolution, "Resolution in dpi (default 300)", "DPI" },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "text, gray or color (default gray)", "MODE" },
     { "pages", 'n', 0, G_OPTION_ARG_INT, &pages, "Stop after N pages (default: until the feeder is empty)", "N" },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "OCR languages, e.g. eng or eng+deu (default eng)", "LANGS" },
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the document", "NAME" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the document (default: the profile's template)", "NAME" },
     { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &sane_options, "Set a SANE option by name (advanced)", "NAME=VALUE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the document as JSON", NULL },
     { NULL }
   };
   g_autoptr(PdScanOptions) scan_options = pd_scan_options_new ();
   g_autoptr(PdProcessOptions) process_options = NULL;
+  g_autoptr(PdProfile) profile = NULL;
   g_autoptr(PdScanner) scanner = NULL;
   g_autoptr(PdPipeline) pipeline = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -374,21 +406,36 @@ cmd_scan (Cli   *cli,
                       "stderr; the PDF's path (or the document as JSON) to stdout.",
                       entries, &argc, &argv))
     return PD_EXIT_USAGE;
-  if (device == NULL)
+  if (resolution < 0 || pages < 0)
+    {
+      g_printerr ("paperdock-cli scan: --resolution and --pages must be positive.\n");
+      return PD_EXIT_USAGE;
+    }
+  if (!open_library_and_profile (cli, profile_name, &profile, &error))
+    return fail (error);
+
+  if (profile != NULL)
+    {
+      g_free (scan_options->device);
+      scan_options->device = g_strdup (profile->device);
+      scan_options->source = profile->source;
+      scan_options->resolution = profile->resolution;
+      scan_options->page_width_mm = profile->page_width_mm;
+      scan_options->page_height_mm = profile->page_height_mm;
+    }
+  if (device != NULL)
+    {
+      g_free (scan_options->device);
+      scan_options->device = g_strdup (device);
+    }
+  if (scan_options->device == NULL)
     {
       g_printerr ("paperdock-cli scan: say which scanner with --device (see “paperdock-cli devices”; "
                   "“--device demo” needs no hardware).\n");
       return PD_EXIT_USAGE;
     }
-  if (resolution <= 0 || pages < 0)
-    {
-      g_printerr ("paperdock-cli scan: --resolution and --pages must be positive.\n");
-      return PD_EXIT_USAGE;
-    }
-
-  g_free (scan_options->device);
-  scan_options->device = g_strdup (device);
-  scan_options->resolution = (guint) resolution;
+  if (resolution > 0)
+    scan_options->resolution = (guint) resolution;
   scan_options->max_pages = (guint) pages;
   scan_options->sane_options = g_steal_pointer (&sane_options);
   if (source != NULL && !pd_scan_source_from_string (source, &scan_options->source))
@@ -396,21 +443,21 @@ cmd_scan (Cli   *cli,
       g_printerr ("paperdock-cli scan: unknown source “%s”: use flatbed, adf or duplex.\n", source);
       return PD_EXIT_USAGE;
     }
-  process_options = process_options_from_args (mode, lang, &error);
+  process_options = process_options_from_args (profile, mode, lang, &error);
   if (process_options == NULL)
     return fail (error);
   scan_options->mode = process_options->mode;
-
-  if (!open_library (cli, &error))
-    return fail (error);
 
   scanner = pd_scanner_new ();
   pipeline = new_pipeline (cli, scanner);
   resume_unfinished (cli, pipeline);
   connect_progress (pipeline);
+  pd_pipeline_set_profile (pipeline, profile);
 
-  g_printerr ("Scanning from %s (%u dpi, %s)…\n", device, scan_options->resolution,
-              pd_scan_mode_to_string (scan_options->mode));
+  g_printerr ("Scanning from %s (%u dpi, %s%s%s)…\n", scan_options->device,
+              scan_options->resolution ? scan_options->resolution : 300,
+              pd_scan_mode_to_string (scan_options->mode),
+              profile ? ", profile " : "", profile ? profile->name : "");
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, cli);
   pd_pipeline_scan_async (pipeline, scan_options, process_options, name, cli->cancellable, result_cb, cli);
   result = wait_for_result (cli);
@@ -431,9 +478,11 @@ cmd_import (Cli   *cli,
   g_autofree char *mode = NULL;
   g_autofree char *lang = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *profile_name = NULL;
   g_auto(GStrv) files = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
+    { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile_name, "Process with this profile (see “profiles list”)", "NAME" },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "text, gray or color (default gray)", "MODE" },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "OCR languages (default eng)", "LANGS" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the document (default: the first file's name)", "NAME" },
@@ -442,6 +491,7 @@ cmd_import (Cli   *cli,
     { NULL }
   };
   g_autoptr(PdProcessOptions) process_options = NULL;
+  g_autoptr(PdProfile) profile = NULL;
   g_autoptr(PdPipeline) pipeline = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(PdDocument) document = NULL;
@@ -456,15 +506,16 @@ cmd_import (Cli   *cli,
       g_printerr ("paperdock-cli import: name at least one file to import.\n");
       return PD_EXIT_USAGE;
     }
-  process_options = process_options_from_args (mode, lang, &error);
-  if (process_options == NULL)
+  if (!open_library_and_profile (cli, profile_name, &profile, &error))
     return fail (error);
-  if (!open_library (cli, &error))
+  process_options = process_options_from_args (profile, mode, lang, &error);
+  if (process_options == NULL)
     return fail (error);
 
   pipeline = new_pipeline (cli, NULL);
   resume_unfinished (cli, pipeline);
   connect_progress (pipeline);
+  pd_pipeline_set_profile (pipeline, profile);
 
   pd_pipeline_import_async (pipeline, (const char *const *) files, process_options, name,
                             cli->cancellable, result_cb, cli);
@@ -824,6 +875,18 @@ cmd_log (Cli   *cli,
   return PD_EXIT_OK;
 }
 
+static int
+cmd_profiles (Cli   *cli,
+              int    argc,
+              char **argv)
+{
+  GError *error = NULL;
+
+  if (!open_library (cli, &error))
+    return fail (error);
+  return pd_cli_profiles_main (cli->library, argc, argv);
+}
+
 static const Command commands[] = {
   { "devices", "", "List scanners", cmd_devices },
   { "scan", "--device DEV [OPTION…]", "Scan into a searchable PDF", cmd_scan },
@@ -834,6 +897,7 @@ static const Command commands[] = {
   { "export", "DOC -o FILE.pdf", "Copy a document's PDF out", cmd_export },
   { "log", "[DOC]", "Print the journal", cmd_log },
   { "resume", "", "Finish interrupted documents", cmd_resume },
+  { "profiles", "SUBCOMMAND…", "Scan profiles: list, show, add, edit, remove, export, import, preview", cmd_profiles },
 };
 
 static void

@@ -9,6 +9,7 @@
 #include "pd-capture-error.h"
 #include "pd-library-error.h"
 #include "pd-process-error.h"
+#include "pd-profile.h"
 
 PdExitCode
 pd_cli_exit_code_for_error (const GError *error)
@@ -34,6 +35,20 @@ pd_cli_exit_code_for_error (const GError *error)
         case PD_LIBRARY_ERROR_TOO_NEW:
         case PD_LIBRARY_ERROR_DISK_FULL:
           return PD_EXIT_STORAGE;
+        default:
+          return PD_EXIT_FAILED;
+        }
+    }
+  if (error->domain == PD_PROFILE_ERROR)
+    {
+      switch (error->code)
+        {
+        case PD_PROFILE_ERROR_INVALID:
+        case PD_PROFILE_ERROR_REQUIRED:
+          return PD_EXIT_USAGE;
+        case PD_PROFILE_ERROR_BAD_FILE:
+        case PD_PROFILE_ERROR_TOO_NEW:
+          return PD_EXIT_BAD_INPUT;
         default:
           return PD_EXIT_FAILED;
         }

@@ -12,6 +12,7 @@
 
 #include "pd-capture-error.h"
 #include "pd-import.h"
+#include "pd-naming.h"
 #include "pd-pdf-writer.h"
 #include "pd-process-error.h"
 
@@ -26,6 +27,7 @@ struct _PdPipeline {
   GThreadPool  *workers;
   GMainContext *context;
   guint         n_workers;
+  PdProfile    *profile;    /* what new batches follow; nullable */
 };
 
 G_DEFINE_FINAL_TYPE (PdPipeline, pd_pipeline, G_TYPE_OBJECT)
@@ -49,6 +51,8 @@ struct _PdBatch {
   gint              ref_count;
   PdPipeline       *pipeline;        /* strong; the last unref happens on the main context */
   PdProcessOptions *process;
+  PdProfile        *profile;         /* nullable: naming template and page rules */
+  gboolean          fixed_name;      /* the person named the document; no template */
   char             *name;
   char             *source;
   char             *file_prefix;
@@ -100,6 +104,7 @@ batch_new (PdPipeline             *pipeline,
   batch->ref_count = 1;
   batch->pipeline = g_object_ref (pipeline);
   batch->process = pd_process_options_copy (process);
+  batch->profile = pipeline->profile ? pd_profile_copy (pipeline->profile) : NULL;
   batch->name = g_strdup (name);
   batch->source = g_strdup (source);
   batch->file_prefix = g_strdup_printf ("batch-%s", uuid);
@@ -122,6 +127,7 @@ batch_free_cb (gpointer data)
   g_clear_object (&batch->task);
   g_clear_object (&batch->pipeline);
   g_clear_pointer (&batch->process, pd_process_options_free);
+  g_clear_pointer (&batch->profile, pd_profile_free);
   g_clear_pointer (&batch->document, pd_document_free);
   g_clear_pointer (&batch->result, pd_document_free);
   g_clear_error (&batch->capture_error);
@@ -385,6 +391,59 @@ dup_pdf_path (const char *documents_dir,
     }
 }
 
+/* A profile's naming template is rendered once the pages are known (its placeholders may take
+ * the page count or a pattern from the OCR text); the counter it uses is committed before the
+ * name is, so no number is ever given twice. */
+static gboolean
+apply_naming_template (PdBatch     *batch,
+                       PdDocument  *document,
+                       GError     **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *name = NULL;
+  PdNamingContext ctx = { 0 };
+  guint n_pages = 0;
+
+  if (batch->fixed_name || batch->profile == NULL || batch->profile->name_template == NULL ||
+      *batch->profile->name_template == '\0')
+    return TRUE;
+
+  pages = pd_library_list_pages (library, document->id, error);
+  if (pages == NULL)
+    return FALSE;
+  for (guint i = 0; i < pages->len; i++)
+    {
+      PdPage *page = g_ptr_array_index (pages, i);
+
+      if (page->state != PD_PAGE_STATE_RECOGNIZED)
+        continue;
+      n_pages++;
+      if (page->text != NULL)
+        {
+          g_string_append (text, page->text);
+          g_string_append_c (text, '\n');
+        }
+    }
+
+  ctx.user = g_get_user_name ();
+  ctx.host = g_get_host_name ();
+  ctx.profile = batch->profile->name;
+  ctx.pages = n_pages;
+  ctx.ocr_text = text->str;
+  name = pd_naming_take_name (library, batch->profile->name_template, &ctx, error);
+  if (name == NULL)
+    return FALSE;
+  if (g_strcmp0 (name, document->name) == 0)
+    return TRUE;
+  if (!pd_library_rename_document (library, document->id, name, error))
+    return FALSE;
+  g_free (document->name);
+  document->name = g_steal_pointer (&name);
+  return TRUE;
+}
+
 static gboolean
 assemble_pdf (PdBatch     *batch,
               PdDocument  *document,
@@ -505,7 +564,8 @@ run_finish_job (Job *job)
         goto out;
     }
 
-  if (!assemble_pdf (batch, current, &error))
+  if (!apply_naming_template (batch, current, &error) ||
+      !assemble_pdf (batch, current, &error))
     {
       g_autoptr(GError) mark_error = NULL;
 
@@ -651,6 +711,7 @@ pd_pipeline_scan_async (PdPipeline             *self,
   if (name == NULL)
     name = default_name = dup_default_name ("Scan");
   batch = batch_new (self, process_options, name, scan_options->device);
+  batch->fixed_name = default_name == NULL;
   batch->task = g_object_ref (task);
   batch->progress_index = G_MAXUINT;
   g_task_set_task_data (task, batch, (GDestroyNotify) batch_unref);
@@ -746,6 +807,7 @@ pd_pipeline_import_async (PdPipeline             *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, pd_pipeline_import_async);
   batch = batch_new (self, process_options, name, "import");
+  batch->fixed_name = default_name == NULL;
   batch->task = g_object_ref (task);
   g_task_set_task_data (task, batch, (GDestroyNotify) batch_unref);
 
@@ -917,6 +979,7 @@ pd_pipeline_finalize (GObject *object)
   g_thread_pool_free (self->workers, FALSE, TRUE);
   g_clear_object (&self->library);
   g_clear_object (&self->scanner);
+  g_clear_pointer (&self->profile, pd_profile_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pd_pipeline_parent_class)->finalize (object);
@@ -966,6 +1029,17 @@ pd_pipeline_new (PdLibrary *library,
   self->library = g_object_ref (library);
   self->scanner = scanner ? g_object_ref (scanner) : NULL;
   return self;
+}
+
+/* Batches started from now on follow @profile (naming template, page rules); NULL for none. */
+void
+pd_pipeline_set_profile (PdPipeline      *self,
+                         const PdProfile *profile)
+{
+  g_return_if_fail (PD_IS_PIPELINE (self));
+
+  g_clear_pointer (&self->profile, pd_profile_free);
+  self->profile = profile ? pd_profile_copy (profile) : NULL;
 }
 
 guint

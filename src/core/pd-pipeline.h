@@ -8,6 +8,7 @@
 
 #include "pd-library.h"
 #include "pd-page-processor.h"
+#include "pd-profile.h"
 #include "pd-scanner.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,8 @@ G_DECLARE_FINAL_TYPE (PdPipeline, pd_pipeline, PD, PIPELINE, GObject)
 PdPipeline *pd_pipeline_new             (PdLibrary               *library,
                                          PdScanner               *scanner);
 guint       pd_pipeline_get_n_workers   (PdPipeline              *self);
+void        pd_pipeline_set_profile     (PdPipeline              *self,
+                                         const PdProfile         *profile);
 
 void        pd_pipeline_scan_async      (PdPipeline              *self,
                                          const PdScanOptions     *scan_options,

@@ -18,6 +18,8 @@
 #include "pd-fs.h"
 #include "pd-library.h"
 #include "pd-library-private.h"
+#include "pd-naming.h"
+#include "pd-profile.h"
 
 struct _PdLibrary
 {
@@ -39,6 +41,7 @@ struct _PdLibrary
 
 enum {
   DOCUMENT_CHANGED,
+  PROFILES_CHANGED,
   N_SIGNALS
 };
 
@@ -112,6 +115,44 @@ static const char *migrations[] = {
   "  PRIMARY KEY (page_id, n)) WITHOUT ROWID;"
   "CREATE VIRTUAL TABLE page_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
   "INSERT INTO page_fts (rowid, text) SELECT id, text FROM pages WHERE text IS NOT NULL;",
+
+  /* 2 -> 3: scan profiles, the counters naming templates draw from, and library settings.
+   * A profile's key is its case-folded name (SQLite's NOCASE folds ASCII only), so "Rechnungen"
+   * and "RECHNUNGEN" are one profile. Counters are kept when a profile is removed, so a profile
+   * made again under the same name never hands out a number twice. */
+  "CREATE TABLE profiles ("
+  "  id INTEGER PRIMARY KEY,"
+  "  key TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  device TEXT,"
+  "  source TEXT NOT NULL,"
+  "  resolution INTEGER NOT NULL,"
+  "  mode TEXT NOT NULL,"
+  "  page_width_mm REAL NOT NULL DEFAULT 0,"
+  "  page_height_mm REAL NOT NULL DEFAULT 0,"
+  "  deskew INTEGER NOT NULL,"
+  "  orientation INTEGER NOT NULL,"
+  "  crop_border INTEGER NOT NULL,"
+  "  clean_background INTEGER NOT NULL,"
+  "  blank TEXT NOT NULL,"
+  "  flag_blurry INTEGER NOT NULL,"
+  "  langs TEXT NOT NULL,"
+  "  separation TEXT NOT NULL,"
+  "  separator_pattern TEXT,"
+  "  name_template TEXT NOT NULL,"
+  "  destination TEXT,"
+  "  jpeg_quality INTEGER NOT NULL,"
+  "  downsample_dpi INTEGER NOT NULL DEFAULT 0,"
+  "  pdfa INTEGER NOT NULL DEFAULT 0,"
+  "  encrypt INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL);"
+  "CREATE TABLE counters ("
+  "  scope TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE settings ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION G_N_ELEMENTS (migrations)
@@ -909,6 +950,19 @@ pd_library_class_init (PdLibraryClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  /**
+   * PdLibrary::profiles-changed:
+   *
+   * Emitted on the main context the library was opened in, after a profile was added, changed
+   * or removed and the change committed.
+   */
+  signals[PROFILES_CHANGED] =
+    g_signal_new ("profiles-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -2042,4 +2096,526 @@ pd_library_check_integrity (PdLibrary   *self,
   if (report != NULL)
     *report = g_strdup ("ok");
   return TRUE;
+}
+
+/* Profiles, settings and counters */
+
+static gboolean
+emit_profiles_changed_cb (gpointer data)
+{
+  g_autoptr(PdLibrary) self = g_weak_ref_get (data);
+
+  if (self != NULL)
+    g_signal_emit (self, signals[PROFILES_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* Like notify_document_changed (): after the commit, on the library's own context. */
+static void
+notify_profiles_changed (PdLibrary *self)
+{
+  g_autoptr(GSource) source = NULL;
+  GWeakRef *ref;
+
+  if (g_main_context_is_owner (self->context))
+    {
+      g_signal_emit (self, signals[PROFILES_CHANGED], 0);
+      return;
+    }
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, emit_profiles_changed_cb, ref, weak_ref_free);
+  g_source_set_static_name (source, "[pd-library] profiles-changed");
+  g_source_attach (source, self->context);
+}
+
+static void
+set_profile_not_found (GError     **error,
+                       const char  *name)
+{
+  g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
+               "There is no profile named “%s” (see “paperdock-cli profiles list”).", name);
+}
+
+/* Profile names are unique without regard to case, in every script. */
+static char *
+profile_key (const char *name)
+{
+  g_autofree char *normalized = g_utf8_normalize (name, -1, G_NORMALIZE_NFC);
+
+  return g_utf8_casefold (normalized != NULL ? normalized : name, -1);
+}
+
+#define PROFILE_COLUMNS \
+  "name, device, source, resolution, mode, page_width_mm, page_height_mm, deskew, " \
+  "orientation, crop_border, clean_background, blank, flag_blurry, langs, separation, " \
+  "separator_pattern, name_template, destination, jpeg_quality, downsample_dpi, pdfa, encrypt"
+
+static PdProfile *
+profile_from_row (sqlite3_stmt *stmt)
+{
+  PdProfile *profile = pd_profile_new ((const char *) sqlite3_column_text (stmt, 0));
+  const char *source = (const char *) sqlite3_column_text (stmt, 2);
+  const char *mode = (const char *) sqlite3_column_text (stmt, 4);
+  const char *blank = (const char *) sqlite3_column_text (stmt, 11);
+  const char *separation = (const char *) sqlite3_column_text (stmt, 14);
+
+  profile->device = column_dup (stmt, 1);
+  if (!pd_scan_source_from_string (source, &profile->source))
+    g_warning ("Profile “%s” has an unknown source “%s”", profile->name, source);
+  profile->resolution = (guint) sqlite3_column_int64 (stmt, 3);
+  if (!pd_scan_mode_from_string (mode, &profile->mode))
+    g_warning ("Profile “%s” has an unknown mode “%s”", profile->name, mode);
+  profile->page_width_mm = sqlite3_column_double (stmt, 5);
+  profile->page_height_mm = sqlite3_column_double (stmt, 6);
+  profile->deskew = sqlite3_column_int (stmt, 7) != 0;
+  profile->orientation = sqlite3_column_int (stmt, 8) != 0;
+  profile->crop_border = sqlite3_column_int (stmt, 9) != 0;
+  profile->clean_background = sqlite3_column_int (stmt, 10) != 0;
+  if (!pd_blank_policy_from_string (blank, &profile->blank))
+    g_warning ("Profile “%s” has an unknown blank page policy “%s”", profile->name, blank);
+  profile->flag_blurry = sqlite3_column_int (stmt, 12) != 0;
+  g_free (profile->langs);
+  profile->langs = column_dup (stmt, 13);
+  if (!pd_separation_from_string (separation, &profile->separation))
+    g_warning ("Profile “%s” has an unknown separation “%s”", profile->name, separation);
+  profile->separator_pattern = column_dup (stmt, 15);
+  g_free (profile->name_template);
+  profile->name_template = column_dup (stmt, 16);
+  profile->destination = column_dup (stmt, 17);
+  profile->jpeg_quality = (guint) sqlite3_column_int64 (stmt, 18);
+  profile->downsample_dpi = (guint) sqlite3_column_int64 (stmt, 19);
+  profile->pdfa = sqlite3_column_int (stmt, 20) != 0;
+  profile->encrypt = sqlite3_column_int (stmt, 21) != 0;
+  return profile;
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           col,
+                   const char   *text)
+{
+  bind_text (stmt, col, text != NULL && *text != '\0' ? text : NULL);
+}
+
+static gboolean
+save_profile_locked (PdLibrary        *self,
+                     const PdProfile  *profile,
+                     gboolean          replace,
+                     GError          **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *old_name = NULL;
+  gint64 now = g_get_real_time ();
+  int rc;
+
+  if (!pd_profile_validate (profile, error))
+    return FALSE;
+  key = profile_key (profile->name);
+
+  stmt = prepare (self, "SELECT name FROM profiles WHERE key = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    old_name = column_dup (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "read the profiles");
+      return FALSE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (old_name != NULL && !replace)
+    {
+      g_set_error (error, PD_PROFILE_ERROR, PD_PROFILE_ERROR_EXISTS,
+                   "There is already a profile named “%s”. Pick another name, or replace it.",
+                   old_name);
+      return FALSE;
+    }
+
+  /* An upsert keeps the row (and its created_at) when the profile is replaced. */
+  stmt = prepare (self,
+                  "INSERT INTO profiles (key, name, device, source, resolution, mode, "
+                  "  page_width_mm, page_height_mm, deskew, orientation, crop_border, "
+                  "  clean_background, blank, flag_blurry, langs, separation, separator_pattern, "
+                  "  name_template, destination, jpeg_quality, downsample_dpi, pdfa, encrypt, "
+                  "  created_at, updated_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                  "  ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?24) "
+                  "ON CONFLICT (key) DO UPDATE SET name = ?2, device = ?3, source = ?4, "
+                  "  resolution = ?5, mode = ?6, page_width_mm = ?7, page_height_mm = ?8, "
+                  "  deskew = ?9, orientation = ?10, crop_border = ?11, clean_background = ?12, "
+                  "  blank = ?13, flag_blurry = ?14, langs = ?15, separation = ?16, "
+                  "  separator_pattern = ?17, name_template = ?18, destination = ?19, "
+                  "  jpeg_quality = ?20, downsample_dpi = ?21, pdfa = ?22, encrypt = ?23, "
+                  "  updated_at = ?24",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  bind_text (stmt, 2, profile->name);
+  bind_text_or_null (stmt, 3, profile->device);
+  bind_text (stmt, 4, pd_scan_source_to_string (profile->source));
+  sqlite3_bind_int64 (stmt, 5, profile->resolution);
+  bind_text (stmt, 6, pd_scan_mode_to_string (profile->mode));
+  sqlite3_bind_double (stmt, 7, profile->page_width_mm);
+  sqlite3_bind_double (stmt, 8, profile->page_height_mm);
+  sqlite3_bind_int (stmt, 9, profile->deskew ? 1 : 0);
+  sqlite3_bind_int (stmt, 10, profile->orientation ? 1 : 0);
+  sqlite3_bind_int (stmt, 11, profile->crop_border ? 1 : 0);
+  sqlite3_bind_int (stmt, 12, profile->clean_background ? 1 : 0);
+  bind_text (stmt, 13, pd_blank_policy_to_string (profile->blank));
+  sqlite3_bind_int (stmt, 14, profile->flag_blurry ? 1 : 0);
+  bind_text (stmt, 15, profile->langs);
+  bind_text (stmt, 16, pd_separation_to_string (profile->separation));
+  bind_text_or_null (stmt, 17, profile->separator_pattern);
+  bind_text (stmt, 18, profile->name_template);
+  bind_text_or_null (stmt, 19, profile->destination);
+  sqlite3_bind_int64 (stmt, 20, profile->jpeg_quality);
+  sqlite3_bind_int64 (stmt, 21, profile->downsample_dpi);
+  sqlite3_bind_int (stmt, 22, profile->pdfa ? 1 : 0);
+  sqlite3_bind_int (stmt, 23, profile->encrypt ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 24, now);
+  if (!step_done (self, stmt, "save the profile", error))
+    return FALSE;
+
+  return journal_insert (self, 0, NULL, NULL,
+                         old_name != NULL ? "profile changed" : "profile added",
+                         profile->name, error);
+}
+
+static gboolean
+save_profiles_locked (PdLibrary  *self,
+                      GPtrArray  *profiles,
+                      gboolean    replace,
+                      GError    **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  for (guint i = 0; i < profiles->len; i++)
+    {
+      if (!save_profile_locked (self, g_ptr_array_index (profiles, i), replace, error))
+        return FALSE;
+    }
+  return pd_tx_commit (tx, error);
+}
+
+gboolean
+pd_library_save_profiles (PdLibrary  *self,
+                          GPtrArray  *profiles,
+                          gboolean    replace,
+                          GError    **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (profiles != NULL, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  ret = save_profiles_locked (self, profiles, replace, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (ret && profiles->len > 0)
+    notify_profiles_changed (self);
+  return ret;
+}
+
+gboolean
+pd_library_save_profile (PdLibrary        *self,
+                         const PdProfile  *profile,
+                         gboolean          replace,
+                         GError          **error)
+{
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (profile != NULL, FALSE);
+
+  g_ptr_array_add (one, (gpointer) profile);
+  return pd_library_save_profiles (self, one, replace, error);
+}
+
+PdProfile *
+pd_library_get_profile (PdLibrary   *self,
+                        const char  *name,
+                        GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *key = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  key = profile_key (name);
+  locker = g_mutex_locker_new (&self->mutex);
+  stmt = prepare (self, "SELECT " PROFILE_COLUMNS " FROM profiles WHERE key = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return profile_from_row (stmt);
+  if (rc == SQLITE_DONE)
+    set_profile_not_found (error, name);
+  else
+    set_sqlite_error (self, error, rc, "read the profile");
+  return NULL;
+}
+
+GPtrArray *
+pd_library_list_profiles (PdLibrary  *self,
+                          GError    **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) profiles = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
+
+  locker = g_mutex_locker_new (&self->mutex);
+  stmt = prepare (self, "SELECT " PROFILE_COLUMNS " FROM profiles ORDER BY key", error);
+  if (stmt == NULL)
+    return NULL;
+  profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_profile_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (profiles, profile_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "list the profiles");
+      return NULL;
+    }
+  return g_steal_pointer (&profiles);
+}
+
+static gboolean
+remove_profile_locked (PdLibrary   *self,
+                       const char  *name,
+                       GError     **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *key = profile_key (name);
+  g_autofree char *old_name = NULL;
+  int rc;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM profiles WHERE key = ? RETURNING name", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    old_name = column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "remove the profile");
+      return FALSE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (old_name == NULL)
+    {
+      set_profile_not_found (error, name);
+      return FALSE;
+    }
+  if (!journal_insert (self, 0, NULL, NULL, "profile removed", old_name, error))
+    return FALSE;
+  return pd_tx_commit (tx, error);
+}
+
+gboolean
+pd_library_remove_profile (PdLibrary   *self,
+                           const char  *name,
+                           GError     **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  ret = remove_profile_locked (self, name, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (ret)
+    notify_profiles_changed (self);
+  return ret;
+}
+
+gboolean
+pd_library_get_setting (PdLibrary   *self,
+                        const char  *key,
+                        char       **value,
+                        GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (value != NULL && *value == NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->mutex);
+  stmt = prepare (self, "SELECT value FROM settings WHERE key = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *value = column_dup (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "read the library's settings");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_setting_locked (PdLibrary   *self,
+                    const char  *key,
+                    const char  *value,
+                    GError     **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *detail = NULL;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  if (value != NULL)
+    stmt = prepare (self,
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                    "ON CONFLICT (key) DO UPDATE SET value = ?2",
+                    error);
+  else
+    stmt = prepare (self, "DELETE FROM settings WHERE key = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  if (value != NULL)
+    bind_text (stmt, 2, value);
+  if (!step_done (self, stmt, "change the library's settings", error))
+    return FALSE;
+  detail = value != NULL ? g_strdup_printf ("%s = %s", key, value)
+                         : g_strdup_printf ("%s removed", key);
+  if (!journal_insert (self, 0, NULL, NULL, "setting changed", detail, error))
+    return FALSE;
+  return pd_tx_commit (tx, error);
+}
+
+gboolean
+pd_library_set_setting (PdLibrary   *self,
+                        const char  *key,
+                        const char  *value,
+                        GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (key != NULL && *key != '\0', FALSE);
+
+  locker = g_mutex_locker_new (&self->mutex);
+  return set_setting_locked (self, key, value, error);
+}
+
+static gint64
+next_counter_locked (PdLibrary   *self,
+                     const char  *scope,
+                     GError     **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 value = 0;
+  int rc;
+
+  /* Its own transaction, committed (and, with synchronous=FULL, on disk) before the number is
+   * used in a name: a crash afterwards can waste a number but never give it out again. */
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return 0;
+  stmt = prepare (self,
+                  "INSERT INTO counters (scope, value) VALUES (?1, 1) "
+                  "ON CONFLICT (scope) DO UPDATE SET value = value + 1 RETURNING value",
+                  error);
+  if (stmt == NULL)
+    return 0;
+  bind_text (stmt, 1, scope);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "take the next number for a name");
+      return 0;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!pd_tx_commit (tx, error))
+    return 0;
+  return value;
+}
+
+gint64
+pd_library_next_counter (PdLibrary   *self,
+                         const char  *scope,
+                         GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), 0);
+  g_return_val_if_fail (scope != NULL, 0);
+
+  key = profile_key (scope);
+  locker = g_mutex_locker_new (&self->mutex);
+  return next_counter_locked (self, key, error);
+}
+
+gint64
+pd_library_peek_counter (PdLibrary   *self,
+                         const char  *scope,
+                         GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *key = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), 0);
+  g_return_val_if_fail (scope != NULL, 0);
+
+  key = profile_key (scope);
+  locker = g_mutex_locker_new (&self->mutex);
+  stmt = prepare (self, "SELECT value FROM counters WHERE scope = ?", error);
+  if (stmt == NULL)
+    return 0;
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int64 (stmt, 0) + 1;
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, rc, "read the counters");
+      return 0;
+    }
+  return 1;
 }

@@ -1,7 +1,7 @@
 /* test-library-migrate.c: opening libraries written by other versions. A database from every
- * earlier schema version is brought up to date with its documents, pages and journal kept; a
- * database from a newer Paperdock, or one that is not a database, is refused and left byte for
- * byte as it was. */
+ * earlier schema version is brought up to date with its documents, pages, words and journal
+ * kept, and the tables added since then usable; a database from a newer Paperdock, or one that
+ * is not a database, is refused and left byte for byte as it was. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -9,6 +9,8 @@
 
 #include "pd-library.h"
 #include "pd-library-private.h"
+#include "pd-naming.h"
+#include "pd-profile.h"
 
 /* The schema as version 1 of Paperdock released it, written out here on purpose: the test must
  * keep describing that old file even when the code's migrations change. */
@@ -55,6 +57,23 @@ static const char v1_data[] =
   "  'alice', 'processing', 'ready', 'ready', '/old/invoice.pdf');"
   "INSERT INTO journal VALUES (3, 1700000200000000, 2, '5f3c9d7e-1a2b-4c6d-8e0f-1a2b3c4d5e6f',"
   "  'alice', NULL, 'capturing', 'created', 'Half scanned');";
+
+/* Version 2 as released: version 1 plus word boxes and the full-text index. */
+static const char v2_step[] =
+  "CREATE TABLE words ("
+  "  page_id INTEGER NOT NULL REFERENCES pages (id) ON DELETE CASCADE,"
+  "  n INTEGER NOT NULL, text TEXT NOT NULL,"
+  "  x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL,"
+  "  baseline INTEGER NOT NULL, confidence REAL NOT NULL, line INTEGER NOT NULL,"
+  "  PRIMARY KEY (page_id, n)) WITHOUT ROWID;"
+  "CREATE VIRTUAL TABLE page_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
+  "PRAGMA user_version = 2;";
+
+static const char v2_data[] =
+  "INSERT INTO words VALUES (10, 0, 'Invoice', 100, 100, 300, 140, 138, 91.5, 0);"
+  "INSERT INTO words VALUES (10, 1, 'lighthouse', 320, 100, 600, 140, 138, 88.0, 0);"
+  "INSERT INTO page_fts (rowid, text) VALUES (10, 'Invoice for the lighthouse repair');"
+  "INSERT INTO page_fts (rowid, text) VALUES (11, 'Payment due in thirty days');";
 
 static char *
 make_library_dir (void)
@@ -182,11 +201,74 @@ test_migrate_from_v0 (void)
 }
 
 static void
+test_migrate_from_v2 (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "library.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(PdDocument) invoice = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GArray) words = NULL;
+  g_autoptr(PdProfile) profile = pd_profile_new ("Invoices");
+  g_autoptr(PdProfile) stored = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *setting = NULL;
+
+  write_database (db_path, v1_schema);
+  write_database (db_path, v1_data);
+  write_database (db_path, v2_step);
+  write_database (db_path, v2_data);
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_library_get_schema_version (library), ==,
+                    _pd_library_get_latest_schema_version ());
+
+  /* everything version 2 held is still there */
+  invoice = pd_library_get_document (library, "1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (invoice->name, ==, "Old invoice");
+  g_assert_cmpint (invoice->revision, ==, 3);
+  words = pd_library_get_words (library, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (words->len, ==, 2);
+  g_assert_cmpstr (g_array_index (words, PdWord, 1).text, ==, "lighthouse");
+  g_assert_cmpint (g_array_index (words, PdWord, 1).x0, ==, 320);
+  hits = pd_library_search (library, "thirty", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpuint (((PdSearchHit *) hits->pdata[0])->page_index, ==, 1);
+  journal = pd_library_list_journal (library, 0, &error);
+  g_assert_cmpuint (journal->len, ==, 3);
+
+  /* and the new tables start empty and work */
+  profiles = pd_library_list_profiles (library, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (profiles->len, ==, 0);
+  g_assert_true (pd_library_get_setting (library, PD_SETTING_PROFILE_REQUIRED, &setting, &error));
+  g_assert_null (setting);
+  g_assert_true (pd_library_save_profile (library, profile, FALSE, &error));
+  g_assert_no_error (error);
+  stored = pd_library_get_profile (library, "invoices", &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_profile_equal (stored, profile));
+  g_assert_cmpint (pd_library_next_counter (library, "Invoices", &error), ==, 1);
+  g_assert_cmpint (pd_library_next_counter (library, "Invoices", &error), ==, 2);
+
+  g_assert_true (pd_library_check_integrity (library, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (report, ==, "ok");
+}
+
+static void
 test_every_version_is_tested (void)
 {
-  /* This file builds databases of versions 0 and 1 by hand. A new migration needs a test from
-   * the version before it: add it here and raise this number. */
-  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 2);
+  /* This file builds databases of versions 0, 1 and 2 by hand. A new migration needs a test
+   * from the version before it: add it here and raise this number. */
+  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 3);
 }
 
 static void
@@ -264,6 +346,7 @@ main (int   argc,
 
   g_test_add_func ("/library/migrate/from-v0", test_migrate_from_v0);
   g_test_add_func ("/library/migrate/from-v1", test_migrate_from_v1);
+  g_test_add_func ("/library/migrate/from-v2", test_migrate_from_v2);
   g_test_add_func ("/library/migrate/every-version-tested", test_every_version_is_tested);
   g_test_add_func ("/library/migrate/too-new-untouched", test_too_new_untouched);
   g_test_add_func ("/library/migrate/too-new-wal-untouched", test_too_new_wal_untouched);
