@@ -153,6 +153,28 @@ static const char *migrations[] = {
   "CREATE TABLE settings ("
   "  key TEXT PRIMARY KEY,"
   "  value TEXT NOT NULL) WITHOUT ROWID;",
+
+  /* 3 -> 4: what page analysis found (turn, crop, blank, blur), whether the page is left out of
+   * the PDF (a separator sheet, a removed blank page: kept, recoverable), and its barcodes. */
+  "ALTER TABLE pages ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN crop_x INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN crop_y INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN crop_width INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN crop_height INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN blank_score REAL NOT NULL DEFAULT -1;"
+  "ALTER TABLE pages ADD COLUMN is_blank INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN blur_score REAL NOT NULL DEFAULT -1;"
+  "ALTER TABLE pages ADD COLUMN is_blurry INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN is_separator INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE barcodes ("
+  "  page_id INTEGER NOT NULL REFERENCES pages (id) ON DELETE CASCADE,"
+  "  n INTEGER NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  value TEXT NOT NULL,"
+  "  x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL,"
+  "  PRIMARY KEY (page_id, n)) WITHOUT ROWID;"
+  "CREATE INDEX barcodes_by_value ON barcodes (value);",
 };
 
 #define SCHEMA_VERSION G_N_ELEMENTS (migrations)
@@ -198,6 +220,7 @@ pd_page_free (PdPage *page)
   g_free (page->spool_path);
   g_free (page->image_path);
   g_free (page->text);
+  g_free (page->barcodes);
   g_free (page);
 }
 
@@ -542,7 +565,9 @@ document_from_row (sqlite3_stmt *stmt)
 
 #define PAGE_COLUMNS \
   "id, document_id, idx, state, spool_path, width, height, depth, channels, dpi, image_path, " \
-  "encoding, skew, text, confidence"
+  "encoding, skew, text, confidence, rotation, crop_x, crop_y, crop_width, crop_height, " \
+  "blank_score, is_blank, blur_score, is_blurry, is_separator, excluded, " \
+  "(SELECT group_concat (type || ':' || value, ' ') FROM barcodes WHERE page_id = pages.id)"
 
 static PdPage *
 page_from_row (sqlite3_stmt *stmt)
@@ -566,6 +591,18 @@ page_from_row (sqlite3_stmt *stmt)
   page->skew = sqlite3_column_double (stmt, 12);
   page->text = column_dup (stmt, 13);
   page->confidence = sqlite3_column_double (stmt, 14);
+  page->rotation = (guint) sqlite3_column_int (stmt, 15);
+  page->crop_x = (guint) sqlite3_column_int (stmt, 16);
+  page->crop_y = (guint) sqlite3_column_int (stmt, 17);
+  page->crop_width = (guint) sqlite3_column_int (stmt, 18);
+  page->crop_height = (guint) sqlite3_column_int (stmt, 19);
+  page->blank_score = sqlite3_column_double (stmt, 20);
+  page->is_blank = sqlite3_column_int (stmt, 21) != 0;
+  page->blur_score = sqlite3_column_double (stmt, 22);
+  page->is_blurry = sqlite3_column_int (stmt, 23) != 0;
+  page->is_separator = sqlite3_column_int (stmt, 24) != 0;
+  page->excluded = sqlite3_column_int (stmt, 25) != 0;
+  page->barcodes = column_dup (stmt, 26);
   return page;
 }
 
@@ -2618,4 +2655,194 @@ pd_library_peek_counter (PdLibrary   *self,
       return 0;
     }
   return 1;
+}
+
+/* Page analysis ------------------------------------------------------------------------------- */
+
+static gint64
+set_page_analysis_locked (PdLibrary             *self,
+                          gint64                 page_id,
+                          const PdPageAnalysis  *analysis,
+                          GError               **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(sqlite3_stmt) update = NULL;
+  g_autoptr(GString) values = g_string_new (NULL);
+  g_autoptr(GString) detail = g_string_new (NULL);
+  g_autofree char *state = NULL;
+  gint64 document_id;
+  guint index = 0;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return 0;
+  document_id = lookup_page_locked (self, page_id, &index, &state, error);
+  if (document_id == 0)
+    return 0;
+
+  update = prepare (self, "UPDATE pages SET rotation = ?, crop_x = ?, crop_y = ?, crop_width = ?, "
+                    "crop_height = ?, blank_score = ?, is_blank = ?, blur_score = ?, is_blurry = ?, "
+                    "is_separator = ? WHERE id = ?", error);
+  if (update == NULL)
+    return 0;
+  sqlite3_bind_int (update, 1, (int) analysis->rotation);
+  sqlite3_bind_int (update, 2, (int) analysis->crop_x);
+  sqlite3_bind_int (update, 3, (int) analysis->crop_y);
+  sqlite3_bind_int (update, 4, (int) analysis->crop_width);
+  sqlite3_bind_int (update, 5, (int) analysis->crop_height);
+  sqlite3_bind_double (update, 6, analysis->blank_score);
+  sqlite3_bind_int (update, 7, analysis->is_blank);
+  sqlite3_bind_double (update, 8, analysis->blur_score);
+  sqlite3_bind_int (update, 9, analysis->is_blurry);
+  sqlite3_bind_int (update, 10, analysis->is_separator);
+  sqlite3_bind_int64 (update, 11, page_id);
+  if (!step_done (self, update, "store what was found on the page", error))
+    return 0;
+
+  {
+    g_autoptr(sqlite3_stmt) clear = prepare (self, "DELETE FROM barcodes WHERE page_id = ?", error);
+
+    if (clear == NULL)
+      return 0;
+    sqlite3_bind_int64 (clear, 1, page_id);
+    if (!step_done (self, clear, "store the page's barcodes", error))
+      return 0;
+  }
+  for (guint i = 0; i < analysis->n_barcodes; i++)
+    {
+      const PdPageBarcode *b = &analysis->barcodes[i];
+      g_autoptr(sqlite3_stmt) insert = prepare (self, "INSERT INTO barcodes (page_id, n, type, value, "
+                                                "x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+
+      if (insert == NULL)
+        return 0;
+      sqlite3_bind_int64 (insert, 1, page_id);
+      sqlite3_bind_int (insert, 2, (int) i);
+      bind_text (insert, 3, b->type);
+      bind_text (insert, 4, b->value);
+      sqlite3_bind_int (insert, 5, b->x0);
+      sqlite3_bind_int (insert, 6, b->y0);
+      sqlite3_bind_int (insert, 7, b->x1);
+      sqlite3_bind_int (insert, 8, b->y1);
+      if (!step_done (self, insert, "store the page's barcodes", error))
+        return 0;
+      g_string_append_printf (values, " %s", b->value);
+    }
+
+  /* Barcode values are searchable like the page's words. */
+  if (analysis->n_barcodes > 0)
+    {
+      g_autoptr(sqlite3_stmt) drop = prepare (self, "DELETE FROM page_fts WHERE rowid = ?", error);
+      g_autoptr(sqlite3_stmt) index_text = NULL;
+
+      if (drop == NULL)
+        return 0;
+      sqlite3_bind_int64 (drop, 1, page_id);
+      if (!step_done (self, drop, "index the page's barcodes", error))
+        return 0;
+      index_text = prepare (self, "INSERT INTO page_fts (rowid, text) SELECT id, coalesce (text, '') || ? "
+                            "FROM pages WHERE id = ?", error);
+      if (index_text == NULL)
+        return 0;
+      bind_text (index_text, 1, values->str);
+      sqlite3_bind_int64 (index_text, 2, page_id);
+      if (!step_done (self, index_text, "index the page's barcodes", error))
+        return 0;
+    }
+
+  g_string_append_printf (detail, "page %u", index + 1);
+  if (analysis->rotation != 0)
+    g_string_append_printf (detail, ", turned %u°", analysis->rotation);
+  if (analysis->crop_width > 0)
+    g_string_append (detail, ", border cropped");
+  if (analysis->is_blank)
+    g_string_append (detail, ", looks blank");
+  if (analysis->is_blurry)
+    g_string_append (detail, ", looks blurry (rescan?)");
+  if (analysis->is_separator)
+    g_string_append (detail, ", separator sheet");
+  if (analysis->n_barcodes > 0)
+    g_string_append_printf (detail, ", barcodes:%s", values->str);
+  if (!journal_insert (self, document_id, NULL, NULL, "page analysed", detail->str, error))
+    return 0;
+  if (!pd_tx_commit (tx, error))
+    return 0;
+  return document_id;
+}
+
+gboolean
+pd_library_set_page_analysis (PdLibrary             *self,
+                              gint64                 page_id,
+                              const PdPageAnalysis  *analysis,
+                              GError               **error)
+{
+  gint64 document_id;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (analysis != NULL, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  document_id = set_page_analysis_locked (self, page_id, analysis, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (document_id > 0)
+    notify_document_changed (self, document_id);
+  return document_id > 0;
+}
+
+static gint64
+set_page_excluded_locked (PdLibrary   *self,
+                          gint64       page_id,
+                          gboolean     excluded,
+                          const char  *why,
+                          GError     **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *detail = NULL;
+  gint64 document_id;
+  guint index = 0;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return 0;
+  document_id = lookup_page_locked (self, page_id, &index, &state, error);
+  if (document_id == 0)
+    return 0;
+  stmt = prepare (self, "UPDATE pages SET excluded = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int (stmt, 1, excluded);
+  sqlite3_bind_int64 (stmt, 2, page_id);
+  if (!step_done (self, stmt, "leave the page out of the PDF", error))
+    return 0;
+  detail = g_strdup_printf ("page %u: %s", index + 1, why != NULL ? why : "");
+  if (!journal_insert (self, document_id, NULL, NULL,
+                       excluded ? "page left out of the PDF" : "page put back into the PDF", detail, error))
+    return 0;
+  if (!pd_tx_commit (tx, error))
+    return 0;
+  return document_id;
+}
+
+/* A page left out stays in the library with its scan, so it can be put back. */
+gboolean
+pd_library_set_page_excluded (PdLibrary   *self,
+                              gint64       page_id,
+                              gboolean     excluded,
+                              const char  *why,
+                              GError     **error)
+{
+  gint64 document_id;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  document_id = set_page_excluded_locked (self, page_id, excluded, why, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (document_id > 0)
+    notify_document_changed (self, document_id);
+  return document_id > 0;
 }

@@ -42,7 +42,35 @@ typedef struct {
   double       skew;       /* degrees corrected */
   char        *text;       /* recognized text; NULL until recognized */
   double       confidence; /* mean word confidence 0..100 */
+  guint        rotation;   /* quarter turn applied, 0/90/180/270 clockwise */
+  guint        crop_x, crop_y, crop_width, crop_height; /* paper inside a border; 0s if none */
+  double       blank_score; /* -1 when not measured */
+  gboolean     is_blank;
+  double       blur_score;  /* -1 when not measured */
+  gboolean     is_blurry;
+  gboolean     is_separator; /* a separator sheet between documents */
+  gboolean     excluded;    /* left out of the PDF (separator, removed blank page); kept */
+  char        *barcodes;    /* "TYPE:VALUE TYPE:VALUE", or NULL */
 } PdPage;
+
+typedef struct {
+  const char *type;
+  const char *value;
+  gint        x0, y0, x1, y1;
+} PdPageBarcode;
+
+/* What page analysis found; stored with pd_library_set_page_analysis (). */
+typedef struct {
+  guint                rotation;
+  guint                crop_x, crop_y, crop_width, crop_height;
+  double               blank_score;
+  gboolean             is_blank;
+  double               blur_score;
+  gboolean             is_blurry;
+  gboolean             is_separator;
+  const PdPageBarcode *barcodes;
+  guint                n_barcodes;
+} PdPageAnalysis;
 
 typedef struct {
   gint64  id;
@@ -173,6 +201,15 @@ GPtrArray  *pd_library_search                 (PdLibrary            *self,
                                                GError              **error);
 GPtrArray  *pd_library_list_journal           (PdLibrary            *self,
                                                gint64                document_id,
+                                               GError              **error);
+gboolean    pd_library_set_page_analysis      (PdLibrary            *self,
+                                               gint64                page_id,
+                                               const PdPageAnalysis *analysis,
+                                               GError              **error);
+gboolean    pd_library_set_page_excluded      (PdLibrary            *self,
+                                               gint64                page_id,
+                                               gboolean              excluded,
+                                               const char           *why,
                                                GError              **error);
 gboolean    pd_library_check_integrity        (PdLibrary            *self,
                                                char                **report,

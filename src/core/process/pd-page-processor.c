@@ -17,6 +17,7 @@
 #include <jpeglib.h>
 
 #include "pd-enhance.h"
+#include "pd-barcode.h"
 #include "pd-fs.h"
 #include "pd-ocr.h"
 #include "pd-process-error.h"
@@ -45,6 +46,7 @@ pd_process_options_new (void)
   options->detect_blur = TRUE;
   options->blur_threshold = PD_ENHANCE_BLUR_THRESHOLD;
   options->perspective = FALSE;
+  options->detect_barcodes = TRUE;
   return options;
 }
 
@@ -76,6 +78,7 @@ pd_page_result_free (PdPageResult *result)
     return;
   g_free (result->image_path);
   g_clear_pointer (&result->words, g_array_unref);
+  g_clear_pointer (&result->barcodes, g_ptr_array_unref);
   g_free (result->text);
   g_free (result);
 }
@@ -493,6 +496,21 @@ pd_page_process (const char              *spool_path,
   result = g_new0 (PdPageResult, 1);
   enhance (&work, dpi, options, result);
   pixSetResolution (work, (l_int32) dpi, (l_int32) dpi);
+
+  /* On the straightened page, so the boxes match the embedded image; a page whose codes cannot
+   * be read is still a page, so a scanner failure here is only logged. */
+  if (options->detect_barcodes)
+    {
+      g_autoptr(GError) barcode_error = NULL;
+      gint64 start_barcodes = g_get_monotonic_time ();
+
+      result->barcodes = pd_barcode_scan (work, &barcode_error);
+      if (result->barcodes == NULL)
+        g_warning ("Could not look for barcodes on “%s”: %s", display_name, barcode_error->message);
+      result->barcode_ms = ms_since (start_barcodes);
+    }
+  if (result->barcodes == NULL)
+    result->barcodes = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_barcode_free);
   changed = result->perspective_corrected || result->crop.width > 0
             || result->rotation_degrees != 0 || result->skew_degrees != 0;
 
@@ -589,12 +607,12 @@ pd_page_process (const char              *spool_path,
 
   g_debug ("%s: perspective %s, crop %u,%u %ux%u, turned %u°, skew %.2f°, blank %.3f%s, "
            "sharpness %.2f%s; ms: perspective %.0f border %.0f blank %.0f deskew %.0f "
-           "orientation %.0f blur %.0f encode %.0f ocr %.0f", display_name,
+           "orientation %.0f blur %.0f barcodes %.0f encode %.0f ocr %.0f", display_name,
            result->perspective_corrected ? "corrected" : "no", result->crop.x, result->crop.y,
            result->crop.width, result->crop.height, result->rotation_degrees,
            result->skew_degrees, result->blank_score, result->is_blank ? " (blank)" : "",
            result->blur_score, result->is_blurry ? " (blurry)" : "", result->perspective_ms,
            result->border_ms, result->blank_ms, result->deskew_ms, result->orientation_ms,
-           result->blur_ms, result->encode_ms, result->ocr_ms);
+           result->blur_ms, result->barcode_ms, result->encode_ms, result->ocr_ms);
   return g_steal_pointer (&result);
 }

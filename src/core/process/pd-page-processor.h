@@ -34,6 +34,7 @@ typedef struct {
   double      blur_threshold;             /* blur_score under which a page looks blurry */
   gboolean    perspective;                /* find a photographed sheet's corners and straighten
                                            * it; off (for imports of phone photos) */
+  gboolean    detect_barcodes;            /* read Code 128/39, EAN/UPC and QR codes; on */
 } PdProcessOptions;
 
 /* A rectangle in pixels of the spool image; all 0 when nothing was cropped. */
@@ -65,9 +66,11 @@ typedef struct {
   double           blur_score;      /* sharpness 0..1; -1 if not measured or too few edges */
   gboolean         is_blurry;       /* "looks blurry, rescan?" */
 
+  GPtrArray       *barcodes;        /* PdBarcode (pd-barcode.h), boxes on image_path; never NULL */
+
   /* Wall time of each stage, milliseconds, for the benchmark. */
   double           perspective_ms, border_ms, blank_ms, deskew_ms, orientation_ms, blur_ms;
-  double           ocr_ms, encode_ms;
+  double           barcode_ms, ocr_ms, encode_ms;
 } PdPageResult;
 
 PdProcessOptions *pd_process_options_new  (void);

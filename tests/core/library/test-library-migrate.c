@@ -75,6 +75,46 @@ static const char v2_data[] =
   "INSERT INTO page_fts (rowid, text) VALUES (10, 'Invoice for the lighthouse repair');"
   "INSERT INTO page_fts (rowid, text) VALUES (11, 'Payment due in thirty days');";
 
+/* Version 3 as released: profiles, counters and settings. */
+static const char v3_step[] =
+  "CREATE TABLE profiles ("
+  "  id INTEGER PRIMARY KEY,"
+  "  key TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  device TEXT,"
+  "  source TEXT NOT NULL,"
+  "  resolution INTEGER NOT NULL,"
+  "  mode TEXT NOT NULL,"
+  "  page_width_mm REAL NOT NULL DEFAULT 0,"
+  "  page_height_mm REAL NOT NULL DEFAULT 0,"
+  "  deskew INTEGER NOT NULL,"
+  "  orientation INTEGER NOT NULL,"
+  "  crop_border INTEGER NOT NULL,"
+  "  clean_background INTEGER NOT NULL,"
+  "  blank TEXT NOT NULL,"
+  "  flag_blurry INTEGER NOT NULL,"
+  "  langs TEXT NOT NULL,"
+  "  separation TEXT NOT NULL,"
+  "  separator_pattern TEXT,"
+  "  name_template TEXT NOT NULL,"
+  "  destination TEXT,"
+  "  jpeg_quality INTEGER NOT NULL,"
+  "  downsample_dpi INTEGER NOT NULL DEFAULT 0,"
+  "  pdfa INTEGER NOT NULL DEFAULT 0,"
+  "  encrypt INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL);"
+  "CREATE TABLE counters ("
+  "  scope TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE settings ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL) WITHOUT ROWID;"
+  "PRAGMA user_version = 3;";
+
+static const char v3_data[] =
+  "INSERT INTO settings (key, value) VALUES ('profile-required', 'true');";
+
 static char *
 make_library_dir (void)
 {
@@ -264,11 +304,71 @@ test_migrate_from_v2 (void)
 }
 
 static void
+test_migrate_from_v3 (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "library.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autofree char *setting = NULL;
+  g_autofree char *report = NULL;
+  const PdPageBarcode barcode = { "CODE-39", "PATCHT", 10, 20, 300, 80 };
+  PdPageAnalysis analysis = { 0 };
+  PdPage *page;
+
+  write_database (db_path, v1_schema);
+  write_database (db_path, v1_data);
+  write_database (db_path, v2_step);
+  write_database (db_path, v2_data);
+  write_database (db_path, v3_step);
+  write_database (db_path, v3_data);
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_library_get_schema_version (library), ==,
+                    _pd_library_get_latest_schema_version ());
+
+  /* what version 3 held is still there */
+  g_assert_true (pd_library_get_setting (library, PD_SETTING_PROFILE_REQUIRED, &setting, &error));
+  g_assert_cmpstr (setting, ==, "true");
+
+  /* old pages read as "not analysed", and analysis can be stored and searched */
+  pages = pd_library_list_pages (library, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages->len, >=, 1);
+  page = g_ptr_array_index (pages, 0);
+  g_assert_cmpfloat (page->blank_score, ==, -1);
+  g_assert_false (page->excluded);
+  g_assert_null (page->barcodes);
+
+  analysis.is_separator = TRUE;
+  analysis.barcodes = &barcode;
+  analysis.n_barcodes = 1;
+  g_assert_true (pd_library_set_page_analysis (library, page->id, &analysis, &error));
+  g_assert_no_error (error);
+  g_assert_true (pd_library_set_page_excluded (library, page->id, TRUE, "separator sheet", &error));
+  g_clear_pointer (&pages, g_ptr_array_unref);
+  pages = pd_library_list_pages (library, 1, &error);
+  page = g_ptr_array_index (pages, 0);
+  g_assert_true (page->is_separator);
+  g_assert_true (page->excluded);
+  g_assert_cmpstr (page->barcodes, ==, "CODE-39:PATCHT");
+  hits = pd_library_search (library, "PATCHT", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+
+  g_assert_true (pd_library_check_integrity (library, &report, &error));
+  g_assert_cmpstr (report, ==, "ok");
+}
+
+static void
 test_every_version_is_tested (void)
 {
-  /* This file builds databases of versions 0, 1 and 2 by hand. A new migration needs a test
-   * from the version before it: add it here and raise this number. */
-  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 3);
+  /* This file builds databases of versions 0 to 3 by hand. A new migration needs a test from
+   * the version before it: add it here and raise this number. */
+  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 4);
 }
 
 static void
@@ -347,6 +447,7 @@ main (int   argc,
   g_test_add_func ("/library/migrate/from-v0", test_migrate_from_v0);
   g_test_add_func ("/library/migrate/from-v1", test_migrate_from_v1);
   g_test_add_func ("/library/migrate/from-v2", test_migrate_from_v2);
+  g_test_add_func ("/library/migrate/from-v3", test_migrate_from_v3);
   g_test_add_func ("/library/migrate/every-version-tested", test_every_version_is_tested);
   g_test_add_func ("/library/migrate/too-new-untouched", test_too_new_untouched);
   g_test_add_func ("/library/migrate/too-new-wal-untouched", test_too_new_wal_untouched);
