@@ -228,23 +228,34 @@ connect_progress (PdPipeline *pipeline)
   g_signal_connect (pipeline, "page-failed", G_CALLBACK (page_failed_cb), NULL);
 }
 
+/* Prints what a batch became: the PDF of each document for people, or a JSON array of the
+ * documents (one per separator-split part) for scripts; then the error, if any. */
 static int
-report_batch (PdDocument *document,
-              GError     *error,
-              gboolean    json)
+report_batch (GPtrArray *documents,
+              GError    *error,
+              gboolean   json)
 {
   int code = PD_EXIT_OK;
 
-  if (document != NULL)
+  if (json)
     {
-      if (json)
-        {
-          g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-          pd_cli_json_add_document (builder, document);
-          pd_cli_print_json (builder);
-        }
-      else if (document->state == PD_DOC_STATE_READY)
+      json_builder_begin_array (builder);
+      for (guint i = 0; documents != NULL && i < documents->len; i++)
+        pd_cli_json_add_document (builder, g_ptr_array_index (documents, i));
+      json_builder_end_array (builder);
+      pd_cli_print_json (builder);
+    }
+  for (guint i = 0; documents != NULL && i < documents->len; i++)
+    {
+      PdDocument *document = g_ptr_array_index (documents, i);
+
+      if (document->state != PD_DOC_STATE_READY)
+        code = PD_EXIT_FAILED;
+      if (json)
+        continue;
+      if (document->state == PD_DOC_STATE_READY)
         g_print ("Saved “%s” (%u page%s): %s\n", document->name, document->n_pages,
                  document->n_pages == 1 ? "" : "s", document->pdf_path);
       else
@@ -254,8 +265,6 @@ report_batch (PdDocument *document,
     }
   if (error != NULL)
     code = fail (error);
-  else if (document != NULL && document->state != PD_DOC_STATE_READY)
-    code = PD_EXIT_FAILED;
   return code;
 }
 
@@ -388,7 +397,7 @@ cmd_scan (Cli   *cli,
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "OCR languages, e.g. eng or eng+deu (default eng)", "LANGS" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the document (default: the profile's template)", "NAME" },
     { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &sane_options, "Set a SANE option by name (advanced)", "NAME=VALUE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the document as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the documents made, as a JSON array", NULL },
     { NULL }
   };
   g_autoptr(PdScanOptions) scan_options = pd_scan_options_new ();
@@ -397,7 +406,7 @@ cmd_scan (Cli   *cli,
   g_autoptr(PdScanner) scanner = NULL;
   g_autoptr(PdPipeline) pipeline = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) documents = NULL;
   GError *error = NULL;
   guint sigint_id;
   int code;
@@ -462,11 +471,11 @@ cmd_scan (Cli   *cli,
   pd_pipeline_scan_async (pipeline, scan_options, process_options, name, cli->cancellable, result_cb, cli);
   result = wait_for_result (cli);
   g_source_remove (sigint_id);
-  pd_pipeline_scan_finish (pipeline, result, &document, &error);
+  pd_pipeline_scan_finish (pipeline, result, &documents, &error);
   g_clear_object (&result);
   release_pipeline (&pipeline);
 
-  code = report_batch (document, error, json);
+  code = report_batch (documents, error, json);
   return code;
 }
 
@@ -486,7 +495,7 @@ cmd_import (Cli   *cli,
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "text, gray or color (default gray)", "MODE" },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "OCR languages (default eng)", "LANGS" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the document (default: the first file's name)", "NAME" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the document as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the documents made, as a JSON array", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE…" },
     { NULL }
   };
@@ -494,7 +503,7 @@ cmd_import (Cli   *cli,
   g_autoptr(PdProfile) profile = NULL;
   g_autoptr(PdPipeline) pipeline = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) documents = NULL;
   GError *error = NULL;
 
   if (!parse_options ("import", "FILE…", "Import PNG, JPEG, TIFF and PNM images and the pages of PDFs, "
@@ -520,10 +529,10 @@ cmd_import (Cli   *cli,
   pd_pipeline_import_async (pipeline, (const char *const *) files, process_options, name,
                             cli->cancellable, result_cb, cli);
   result = wait_for_result (cli);
-  pd_pipeline_import_finish (pipeline, result, &document, &error);
+  pd_pipeline_import_finish (pipeline, result, &documents, &error);
   g_clear_object (&result);
   release_pipeline (&pipeline);
-  return report_batch (document, error, json);
+  return report_batch (documents, error, json);
 }
 
 static int

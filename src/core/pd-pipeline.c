@@ -11,6 +11,7 @@
 #include "pd-pipeline.h"
 
 #include "pd-capture-error.h"
+#include "pd-barcode.h"
 #include "pd-import.h"
 #include "pd-naming.h"
 #include "pd-pdf-writer.h"
@@ -67,7 +68,8 @@ struct _PdBatch {
   gboolean          capture_done;
   gboolean          finish_queued;
   GError           *capture_error;
-  PdDocument       *result;          /* the finished document, as committed */
+  GPtrArray        *results;         /* PdDocument: the finished documents, as committed */
+  GHashTable       *separators;      /* page index -> separator sheet's barcode value */
 
   /* scanner thread only */
   guint             progress_index;
@@ -108,6 +110,7 @@ batch_new (PdPipeline             *pipeline,
   batch->name = g_strdup (name);
   batch->source = g_strdup (source);
   batch->file_prefix = g_strdup_printf ("batch-%s", uuid);
+  batch->separators = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   g_mutex_init (&batch->mutex);
   return batch;
 }
@@ -129,7 +132,8 @@ batch_free_cb (gpointer data)
   g_clear_pointer (&batch->process, pd_process_options_free);
   g_clear_pointer (&batch->profile, pd_profile_free);
   g_clear_pointer (&batch->document, pd_document_free);
-  g_clear_pointer (&batch->result, pd_document_free);
+  g_clear_pointer (&batch->results, g_ptr_array_unref);
+  g_clear_pointer (&batch->separators, g_hash_table_unref);
   g_clear_error (&batch->capture_error);
   g_free (batch->name);
   g_free (batch->source);
@@ -302,6 +306,64 @@ page_spooled_cb (const PdSpooledPage  *page,
   return TRUE;
 }
 
+/* What the page processor found goes to the library; the profile decides whether the page is a
+ * separator sheet and whether a blank page is left out of the PDF (kept, and recoverable). */
+static gboolean
+store_page_analysis (PdBatch       *batch,
+                     Job           *job,
+                     PdPageResult  *result,
+                     GError       **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GArray) barcodes = g_array_new (FALSE, TRUE, sizeof (PdPageBarcode));
+  PdPageAnalysis analysis = { 0 };
+  const char *separator_value = NULL;
+
+  for (guint i = 0; i < result->barcodes->len; i++)
+    {
+      PdBarcode *b = g_ptr_array_index (result->barcodes, i);
+      PdPageBarcode stored = { b->type, b->value, b->x0, b->y0, b->x1, b->y1 };
+
+      g_array_append_val (barcodes, stored);
+    }
+
+  if (batch->profile != NULL && batch->profile->separation == PD_SEPARATION_BARCODE)
+    {
+      g_autoptr(GError) pattern_error = NULL;
+
+      analysis.is_separator = pd_barcode_is_separator (result->barcodes, batch->profile->separator_pattern,
+                                                       &separator_value, &pattern_error);
+      if (pattern_error != NULL)
+        g_warning ("Separator pattern of “%s”: %s", batch->profile->name, pattern_error->message);
+    }
+
+  analysis.rotation = result->rotation_degrees;
+  analysis.crop_x = result->crop.x;
+  analysis.crop_y = result->crop.y;
+  analysis.crop_width = result->crop.width;
+  analysis.crop_height = result->crop.height;
+  analysis.blank_score = result->blank_score;
+  analysis.is_blank = result->is_blank;
+  analysis.blur_score = result->blur_score;
+  analysis.is_blurry = result->is_blurry;
+  analysis.barcodes = (const PdPageBarcode *) (gpointer) barcodes->data;
+  analysis.n_barcodes = barcodes->len;
+  if (!pd_library_set_page_analysis (library, job->page_id, &analysis, error))
+    return FALSE;
+
+  if (analysis.is_separator)
+    {
+      g_mutex_lock (&batch->mutex);
+      g_hash_table_insert (batch->separators, GUINT_TO_POINTER (job->index), g_strdup (separator_value));
+      g_mutex_unlock (&batch->mutex);
+      return pd_library_set_page_excluded (library, job->page_id, TRUE, "separator sheet", error);
+    }
+  if (result->is_blank && batch->profile != NULL && batch->profile->blank == PD_BLANK_POLICY_REMOVE)
+    return pd_library_set_page_excluded (library, job->page_id, TRUE,
+                                         "blank page removed by the profile; its scan is kept", error);
+  return TRUE;
+}
+
 static void
 run_page_job (Job *job)
 {
@@ -324,7 +386,8 @@ run_page_job (Job *job)
   if (result != NULL &&
       pd_library_set_page_recognized (library, job->page_id, result->image_path, result->encoding,
                                       result->skew_degrees, result->text, result->mean_confidence,
-                                      result->words, &error))
+                                      result->words, &error) &&
+      store_page_analysis (batch, job, result, &error))
     {
       emit_later (batch, PAGE_RECOGNIZED, document_id, job->index, result->words->len,
                   result->skew_degrees, NULL);
@@ -397,6 +460,7 @@ dup_pdf_path (const char *documents_dir,
 static gboolean
 apply_naming_template (PdBatch     *batch,
                        PdDocument  *document,
+                       const char  *barcode,
                        GError     **error)
 {
   PdLibrary *library = batch->pipeline->library;
@@ -417,7 +481,7 @@ apply_naming_template (PdBatch     *batch,
     {
       PdPage *page = g_ptr_array_index (pages, i);
 
-      if (page->state != PD_PAGE_STATE_RECOGNIZED)
+      if (page->state != PD_PAGE_STATE_RECOGNIZED || page->excluded)
         continue;
       n_pages++;
       if (page->text != NULL)
@@ -432,6 +496,7 @@ apply_naming_template (PdBatch     *batch,
   ctx.profile = batch->profile->name;
   ctx.pages = n_pages;
   ctx.ocr_text = text->str;
+  ctx.barcode = barcode;
   name = pd_naming_take_name (library, batch->profile->name_template, &ctx, error);
   if (name == NULL)
     return FALSE;
@@ -469,6 +534,8 @@ assemble_pdf (PdBatch     *batch,
       PdPdfPage pdf_page = { 0 };
       GArray *words;
 
+      if (page->excluded)
+        continue;
       if (page->state != PD_PAGE_STATE_RECOGNIZED)
         {
           n_failed++;
@@ -520,6 +587,101 @@ assemble_pdf (PdBatch     *batch,
   return pd_library_set_document_ready (library, document->id, pdf_path, error);
 }
 
+typedef struct {
+  guint  first_index;
+  char  *barcode;     /* the separator sheet's value that starts it, or NULL */
+} Segment;
+
+/* The profile's separation rule cuts the batch into documents: at each separator sheet (which
+ * stays with the document it starts, left out of its PDF), or at every page. A segment with no
+ * page to show is not made into a document of its own. Returns the documents in page order. */
+static GPtrArray *
+split_batch (PdBatch     *batch,
+             PdDocument  *document,
+             GPtrArray  **barcodes_out,
+             GError     **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GArray) segments = g_array_new (FALSE, TRUE, sizeof (Segment));
+  PdSeparation separation = batch->profile ? batch->profile->separation : PD_SEPARATION_NONE;
+  Segment first = { 0, NULL };
+  gboolean segment_has_pages = FALSE;
+
+  g_autoptr(GPtrArray) barcodes = g_ptr_array_new_with_free_func (g_free);
+  GError *split_error = NULL;
+
+  g_ptr_array_add (documents, pd_document_copy (document));
+  if (separation != PD_SEPARATION_BARCODE && separation != PD_SEPARATION_EVERY_PAGE)
+    {
+      g_ptr_array_add (barcodes, NULL);
+      *barcodes_out = g_steal_pointer (&barcodes);
+      return g_steal_pointer (&documents);
+    }
+
+  pages = pd_library_list_pages (library, document->id, error);
+  if (pages == NULL)
+    return NULL;
+
+  g_array_append_val (segments, first);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      PdPage *page = g_ptr_array_index (pages, i);
+      gboolean starts = separation == PD_SEPARATION_EVERY_PAGE ? !page->excluded && segment_has_pages
+                                                               : page->is_separator;
+
+      if (starts && segment_has_pages)
+        {
+          Segment next = { page->index, NULL };
+
+          g_mutex_lock (&batch->mutex);
+          next.barcode = g_strdup (g_hash_table_lookup (batch->separators, GUINT_TO_POINTER (page->index)));
+          g_mutex_unlock (&batch->mutex);
+          g_array_append_val (segments, next);
+          segment_has_pages = FALSE;
+        }
+      else if (starts && page->is_separator)
+        {
+          Segment *current = &g_array_index (segments, Segment, segments->len - 1);
+
+          g_mutex_lock (&batch->mutex);
+          g_free (current->barcode);
+          current->barcode = g_strdup (g_hash_table_lookup (batch->separators, GUINT_TO_POINTER (page->index)));
+          g_mutex_unlock (&batch->mutex);
+        }
+      if (!page->excluded)
+        segment_has_pages = TRUE;
+    }
+  /* A trailing segment of separators only stays with the document before it. */
+  if (!segment_has_pages && segments->len > 1)
+    {
+      g_free (g_array_index (segments, Segment, segments->len - 1).barcode);
+      g_array_set_size (segments, segments->len - 1);
+    }
+
+  /* Last first, so each split takes exactly its own pages. */
+  for (guint k = segments->len - 1; k >= 1 && split_error == NULL; k--)
+    {
+      Segment *segment = &g_array_index (segments, Segment, k);
+      g_autofree char *name = g_strdup_printf ("%s (%u)", document->name, k + 1);
+      PdDocument *part = pd_library_split_document (library, document->id, segment->first_index, name,
+                                                    &split_error);
+
+      if (part != NULL)
+        g_ptr_array_insert (documents, 1, part);
+    }
+  for (guint k = 0; k < segments->len; k++)
+    g_ptr_array_add (barcodes, g_array_index (segments, Segment, k).barcode);
+  if (split_error != NULL)
+    {
+      g_propagate_error (error, split_error);
+      return NULL;
+    }
+  *barcodes_out = g_steal_pointer (&barcodes);
+  return g_steal_pointer (&documents);
+}
+
 static void
 run_finish_job (Job *job)
 {
@@ -564,18 +726,36 @@ run_finish_job (Job *job)
         goto out;
     }
 
-  if (!apply_naming_template (batch, current, &error) ||
-      !assemble_pdf (batch, current, &error))
-    {
-      g_autoptr(GError) mark_error = NULL;
+  {
+    g_autoptr(GPtrArray) barcodes = NULL;
+    g_autoptr(GPtrArray) parts = split_batch (batch, current, &barcodes, &error);
+    g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
 
-      if (!pd_library_set_document_failed (library, document->id, error->message, &mark_error))
-        g_warning ("Could not record the failure of “%s”: %s", document->name, mark_error->message);
-    }
+    for (guint i = 0; parts != NULL && i < parts->len; i++)
+      {
+        PdDocument *part = g_ptr_array_index (parts, i);
+        g_autoptr(GError) part_error = NULL;
+        PdDocument *finished;
 
-  g_mutex_lock (&batch->mutex);
-  batch->result = pd_library_get_document_by_id (library, document->id, error == NULL ? &error : NULL);
-  g_mutex_unlock (&batch->mutex);
+        if (!apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error) ||
+            !assemble_pdf (batch, part, &part_error))
+          {
+            g_autoptr(GError) mark_error = NULL;
+
+            if (!pd_library_set_document_failed (library, part->id, part_error->message, &mark_error))
+              g_warning ("Could not record the failure of “%s”: %s", part->name, mark_error->message);
+            if (error == NULL)
+              error = g_error_copy (part_error);
+          }
+        finished = pd_library_get_document_by_id (library, part->id, error == NULL ? &error : NULL);
+        if (finished != NULL)
+          g_ptr_array_add (results, finished);
+      }
+
+    g_mutex_lock (&batch->mutex);
+    batch->results = g_steal_pointer (&results);
+    g_mutex_unlock (&batch->mutex);
+  }
 
   /* The document is finished with every page that was kept; a scanner problem that cut the
    * batch short is still reported, so the person knows pages may be missing. */
@@ -624,17 +804,18 @@ capture_finished (PdBatch *batch,
 static gboolean
 batch_finish (PdPipeline    *self,
               GAsyncResult  *result,
-              PdDocument   **document,
+              GPtrArray    **documents,
               GError       **error)
 {
   PdBatch *batch = g_task_get_task_data (G_TASK (result));
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  if (document != NULL)
+  if (documents != NULL)
     {
       g_mutex_lock (&batch->mutex);
-      *document = g_steal_pointer (&batch->result);
+      *documents = batch->results ? g_steal_pointer (&batch->results)
+                                  : g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
       g_mutex_unlock (&batch->mutex);
     }
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -724,11 +905,11 @@ pd_pipeline_scan_async (PdPipeline             *self,
 gboolean
 pd_pipeline_scan_finish (PdPipeline    *self,
                          GAsyncResult  *result,
-                         PdDocument   **document,
+                         GPtrArray    **documents,
                          GError       **error)
 {
   g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_scan_async), FALSE);
-  return batch_finish (self, result, document, error);
+  return batch_finish (self, result, documents, error);
 }
 
 /* Importing ----------------------------------------------------------------------------------- */
@@ -826,11 +1007,11 @@ pd_pipeline_import_async (PdPipeline             *self,
 gboolean
 pd_pipeline_import_finish (PdPipeline    *self,
                            GAsyncResult  *result,
-                           PdDocument   **document,
+                           GPtrArray    **documents,
                            GError       **error)
 {
   g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_import_async), FALSE);
-  return batch_finish (self, result, document, error);
+  return batch_finish (self, result, documents, error);
 }
 
 /* Resuming after a crash ---------------------------------------------------------------------- */

@@ -30,9 +30,11 @@ void        pd_pipeline_scan_async      (PdPipeline              *self,
                                          GCancellable            *cancellable,
                                          GAsyncReadyCallback      callback,
                                          gpointer                 user_data);
+/* @documents: the documents the batch became (PdDocument; several when the profile splits it),
+ * set even when an error (a jam, a full disk) cut the batch short. */
 gboolean    pd_pipeline_scan_finish     (PdPipeline              *self,
                                          GAsyncResult            *result,
-                                         PdDocument             **document,
+                                         GPtrArray              **documents,
                                          GError                 **error);
 
 void        pd_pipeline_import_async    (PdPipeline              *self,
@@ -44,7 +46,7 @@ void        pd_pipeline_import_async    (PdPipeline              *self,
                                          gpointer                 user_data);
 gboolean    pd_pipeline_import_finish   (PdPipeline              *self,
                                          GAsyncResult            *result,
-                                         PdDocument             **document,
+                                         GPtrArray              **documents,
                                          GError                 **error);
 
 void        pd_pipeline_resume_async    (PdPipeline              *self,

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <leptonica/allheaders.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -23,7 +24,8 @@ scan_demo (PdTestEnv  *env,
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (err, "page 1 saved"));
   *node_out = pd_test_parse_json (out);
-  return json_node_get_object (*node_out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (*node_out)), ==, 1);
+  return json_array_get_object_element (json_node_get_array (*node_out), 0);
 }
 
 static char *
@@ -158,7 +160,7 @@ test_adf_test_backend (void)
   g_assert_cmpint (pd_test_run_cli (env, &out, &err, "scan", "--device", "test:0", "--source", "adf",
                                     "--resolution", "75", "--option", "test-picture=Grid", "--json", NULL), ==, 0);
   node = pd_test_parse_json (out);
-  doc = json_node_get_object (node);
+  doc = json_array_get_object_element (json_node_get_array (node), 0);
   /* SANE's test backend feeds 10 sheets, then reports an empty feeder: a normal end. */
   g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 10);
   g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
@@ -247,7 +249,7 @@ test_import (void)
 
   g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "import", "--json", pdf, png, jpg, tif, pnm, NULL), ==, 0);
   node = pd_test_parse_json (out);
-  doc = json_node_get_object (node);
+  doc = json_array_get_object_element (json_node_get_array (node), 0);
   g_assert_cmpint (json_object_get_int_member (doc, "pages"), ==, 6);
   g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
 
@@ -363,6 +365,101 @@ test_library_location (void)
     g_assert_no_error (error);
     g_assert_true (g_file_test (env_db, G_FILE_TEST_IS_REGULAR));
   }
+}
+
+/* A page of the demo scanner's size with a Code 39 barcode printed on it by zint: the kind of
+ * separator sheet an office prints once and puts between documents. */
+static char *
+write_separator_sheet (PdTestEnv  *env,
+                       const char *value)
+{
+  g_autofree char *code = g_strdup_printf ("%s/code-%s.png", env->dir, value);
+  g_autofree char *data = g_strdup_printf ("--data=%s", value);
+  g_autofree char *out = g_strdup_printf ("--output=%s", code);
+  const char *zint[] = { "zint", "--barcode=8", "--height=60", "--scale=4", data, out, NULL };
+  char *path = g_strdup_printf ("%s/sheet-%s.png", env->dir, value);
+  PIX *page = pixCreate (2480, 3508, 8);
+  PIX *barcode_rgb;
+  PIX *barcode;
+
+  g_assert_cmpint (pd_test_run_tool (zint, NULL), ==, 0);
+  pixSetAllArbitrary (page, 240);
+  barcode_rgb = pixRead (code);
+  g_assert_nonnull (barcode_rgb);
+  barcode = pixConvertTo8 (barcode_rgb, FALSE);
+  pixRasterop (page, 600, 1400, pixGetWidth (barcode), pixGetHeight (barcode), PIX_SRC, barcode, 0, 0);
+  pixSetResolution (page, 300, 300);
+  g_assert_cmpint (pixWrite (path, page, IFF_PNG), ==, 0);
+  pixDestroy (&barcode);
+  pixDestroy (&barcode_rgb);
+  pixDestroy (&page);
+  return path;
+}
+
+static int
+pdf_page_count (const char *pdf)
+{
+  const char *argv[] = { "pdfinfo", pdf, NULL };
+  g_autofree char *out = NULL;
+  const char *pages;
+
+  g_assert_cmpint (pd_test_run_tool (argv, &out), ==, 0);
+  pages = strstr (out, "Pages:");
+  g_assert_nonnull (pages);
+  return atoi (pages + strlen ("Pages:"));
+}
+
+/* A profile that splits at separator sheets, removes blank pages and names each document from
+ * the sheet's barcode and a counter: one import becomes two documents, sheets and blank pages
+ * left out of the PDFs but kept in the library, and the barcode values searchable. */
+static void
+test_profile_separation (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sep1 = write_separator_sheet (env, "SEP-0001");
+  g_autofree char *sep2 = write_separator_sheet (env, "SEP-0002");
+  g_autofree char *blank = g_build_filename (env->dir, "blank.png", NULL);
+  g_autofree char *p1 = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-01.pgm", NULL);
+  g_autofree char *p2 = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-02.pgm", NULL);
+  g_autofree char *p3 = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-03.pgm", NULL);
+  JsonArray *docs;
+  JsonObject *first, *second;
+
+  {
+    PIX *page = pixCreate (2480, 3508, 8);
+
+    pixSetAllArbitrary (page, 236);
+    pixSetResolution (page, 300, 300);
+    g_assert_cmpint (pixWrite (blank, page, IFF_PNG), ==, 0);
+    pixDestroy (&page);
+  }
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "profiles", "add", "Claims", "--device", "demo",
+                                    "--separation", "barcode", "--separator-pattern", "SEP-[0-9]+",
+                                    "--blank", "remove", "--name-template", "{barcode}_{counter:3}", NULL), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, &out, &err, "import", "--profile", "Claims", "--json",
+                                    sep1, p1, p2, sep2, p3, blank, NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  docs = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (docs), ==, 2);
+  first = json_array_get_object_element (docs, 0);
+  second = json_array_get_object_element (docs, 1);
+  g_assert_cmpstr (json_object_get_string_member (first, "name"), ==, "SEP-0001_001");
+  g_assert_cmpstr (json_object_get_string_member (second, "name"), ==, "SEP-0002_002");
+  g_assert_cmpstr (json_object_get_string_member (first, "state"), ==, "ready");
+  g_assert_cmpstr (json_object_get_string_member (second, "state"), ==, "ready");
+  /* The library keeps every page; the PDFs show only the document pages. */
+  g_assert_cmpint (json_object_get_int_member (first, "pages"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (second, "pages"), ==, 3);
+  g_assert_cmpint (pdf_page_count (json_object_get_string_member (first, "pdf")), ==, 2);
+  g_assert_cmpint (pdf_page_count (json_object_get_string_member (second, "pdf")), ==, 1);
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "search", "SEP-0002", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "SEP-0002_002"));
 }
 
 static void
@@ -521,6 +618,7 @@ main (int    argc,
   g_test_add_func ("/cli/unknown", test_unknown_device);
   g_test_add_func ("/cli/library-location", test_library_location);
   g_test_add_func ("/cli/import", test_import);
+  g_test_add_func ("/cli/profile-separation", test_profile_separation);
   g_test_add_func ("/cli/import-bad-input", test_import_bad_input);
   g_test_add_func ("/cli/kill-during-scan", test_kill_during_scan);
   g_test_add_func ("/cli/disk-full", test_disk_full);

@@ -72,7 +72,7 @@ run_scan (Fixture       *f,
   g_autoptr(PdPipeline) pipeline = NULL;
   g_autoptr(PdProcessOptions) process = pd_process_options_new ();
   g_autoptr(GAsyncResult) result = NULL;
-  PdDocument *document = NULL;
+  g_autoptr(GPtrArray) documents = NULL;
   guint tick;
 
   g_assert_nonnull (library);
@@ -86,9 +86,10 @@ run_scan (Fixture       *f,
   g_main_loop_run (f->loop);
   g_source_remove (tick);
   result = g_steal_pointer (&f->result);
-  pd_pipeline_scan_finish (pipeline, result, &document, error);
+  pd_pipeline_scan_finish (pipeline, result, &documents, error);
   g_main_loop_unref (f->loop);
-  return document;
+  g_assert_cmpuint (documents->len, ==, 1);
+  return pd_document_copy (g_ptr_array_index (documents, 0));
 }
 
 /* Page 1 is recognized while the scanner is still feeding later pages. */

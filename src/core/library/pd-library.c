@@ -2846,3 +2846,109 @@ pd_library_set_page_excluded (PdLibrary   *self,
     notify_document_changed (self, document_id);
   return document_id > 0;
 }
+
+/* Splitting a batch ----------------------------------------------------------------------------- */
+
+static PdDocument *
+split_document_locked (PdLibrary   *self,
+                       gint64       document_id,
+                       guint        first_index,
+                       const char  *name,
+                       GError     **error)
+{
+  g_autoptr(PdTx) tx = NULL;
+  g_autoptr(PdDocument) original = NULL;
+  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autoptr(sqlite3_stmt) move = NULL;
+  g_autoptr(sqlite3_stmt) count = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *detail = NULL;
+  const char *state;
+  gint64 now = g_get_real_time ();
+  gint64 id;
+  int moved;
+
+  tx = pd_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  original = get_document_by_id_locked (self, document_id, error);
+  if (original == NULL)
+    return NULL;
+  state = pd_doc_state_to_string (original->state);
+
+  insert = prepare (self, "INSERT INTO documents (uuid, name, state, source, mode, langs, created_at, "
+                    "  created_by, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", error);
+  if (insert == NULL)
+    return NULL;
+  bind_text (insert, 1, uuid);
+  bind_text (insert, 2, name);
+  bind_text (insert, 3, state);
+  bind_text (insert, 4, original->source);
+  bind_text (insert, 5, pd_scan_mode_to_string (original->mode));
+  bind_text (insert, 6, original->langs);
+  sqlite3_bind_int64 (insert, 7, original->created_at);
+  bind_text (insert, 8, g_get_user_name ());
+  sqlite3_bind_int64 (insert, 9, now);
+  if (!step_done (self, insert, "create the document", error))
+    return NULL;
+  id = sqlite3_last_insert_rowid (self->db);
+
+  move = prepare (self, "UPDATE pages SET document_id = ?1, idx = idx - ?3 "
+                  "WHERE document_id = ?2 AND idx >= ?3", error);
+  if (move == NULL)
+    return NULL;
+  sqlite3_bind_int64 (move, 1, id);
+  sqlite3_bind_int64 (move, 2, document_id);
+  sqlite3_bind_int64 (move, 3, first_index);
+  if (!step_done (self, move, "move the pages", error))
+    return NULL;
+  moved = sqlite3_changes (self->db);
+
+  count = prepare (self, "UPDATE documents SET n_pages = (SELECT count (*) FROM pages "
+                   "WHERE document_id = documents.id), updated_at = ?1 WHERE id IN (?2, ?3)", error);
+  if (count == NULL)
+    return NULL;
+  sqlite3_bind_int64 (count, 1, now);
+  sqlite3_bind_int64 (count, 2, document_id);
+  sqlite3_bind_int64 (count, 3, id);
+  if (!step_done (self, count, "count the pages", error))
+    return NULL;
+
+  detail = g_strdup_printf ("%d pages from page %u of “%s”", moved, first_index + 1, original->name);
+  if (!journal_insert (self, id, NULL, state, "created by splitting", detail, error))
+    return NULL;
+  g_free (detail);
+  detail = g_strdup_printf ("pages from %u on moved to “%s”", first_index + 1, name);
+  if (!journal_insert (self, document_id, NULL, NULL, "split", detail, error))
+    return NULL;
+  if (!pd_tx_commit (tx, error))
+    return NULL;
+  return get_document_by_id_locked (self, id, error);
+}
+
+/* Moves the pages of @document_id from @first_index on into a new document (same state, source,
+ * mode and languages), renumbered from 0, in one transaction. For separator sheets and
+ * one-document-per-page profiles. */
+PdDocument *
+pd_library_split_document (PdLibrary   *self,
+                           gint64       document_id,
+                           guint        first_index,
+                           const char  *name,
+                           GError     **error)
+{
+  PdDocument *document;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  g_mutex_lock (&self->mutex);
+  document = split_document_locked (self, document_id, first_index, name, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (document != NULL)
+    {
+      notify_document_changed (self, document_id);
+      notify_document_changed (self, document->id);
+    }
+  return document;
+}

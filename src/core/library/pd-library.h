@@ -211,6 +211,11 @@ gboolean    pd_library_set_page_excluded      (PdLibrary            *self,
                                                gboolean              excluded,
                                                const char           *why,
                                                GError              **error);
+PdDocument *pd_library_split_document         (PdLibrary            *self,
+                                               gint64                document_id,
+                                               guint                 first_index,
+                                               const char           *name,
+                                               GError              **error);
 gboolean    pd_library_check_integrity        (PdLibrary            *self,
                                                char                **report,
                                                GError              **error);
