@@ -283,6 +283,10 @@ process_options_from_args (const PdProfile  *profile,
       options->deskew = profile->deskew;
       options->clean_background = profile->clean_background;
       options->jpeg_quality = profile->jpeg_quality;
+      options->downsample_dpi = profile->downsample_dpi;
+      options->orientation = profile->orientation;
+      options->crop_border = profile->crop_border;
+      options->detect_blur = profile->flag_blurry;
       if (profile->langs != NULL)
         {
           g_free (options->langs);

@@ -14,6 +14,7 @@
 #include "pd-barcode.h"
 #include "pd-import.h"
 #include "pd-naming.h"
+#include "pd-pdf-finish.h"
 #include "pd-pdf-writer.h"
 #include "pd-process-error.h"
 
@@ -572,10 +573,28 @@ assemble_pdf (PdBatch     *batch,
   meta.creator = creator;
   meta.producer = creator;
   meta.created = created;
+  meta.pdfa = batch->profile != NULL && batch->profile->pdfa;
+
+  /* Never write an unprotected copy of what a profile says must be encrypted. */
+  if (batch->profile != NULL && batch->profile->encrypt)
+    {
+      g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
+                   "The profile “%s” asks for an encrypted PDF, but no PDF password can be kept "
+                   "for it yet; the pages are kept. Turn encryption off in the profile to make "
+                   "the PDF.", batch->profile->name);
+      return FALSE;
+    }
 
   pdf_path = dup_pdf_path (pd_library_get_documents_dir (library), document->name);
   if (!pd_pdf_write (pdf_path, (PdPdfPage *) (gpointer) pdf_pages->data, pdf_pages->len, &meta, error))
     return FALSE;
+  {
+    /* Linearized, so a viewer shows the first page of a long document at once. */
+    PdPdfFinishOptions finish = { .linearize = TRUE };
+
+    if (!pd_pdf_finish (pdf_path, &finish, error))
+      return FALSE;
+  }
 
   if (n_failed > 0)
     {

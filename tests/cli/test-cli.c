@@ -1,5 +1,7 @@
 /* test-cli.c: paperdock-cli end to end, through real SANE (the demo scanner and SANE's test
  * backend), real tesseract, real SQLite and poppler's tools reading the PDFs it writes. */
+#define _GNU_SOURCE  /* memmem */
+
 #include "pd-test-cli-util.h"
 
 #include <glib/gstdio.h>
@@ -462,6 +464,48 @@ test_profile_separation (void)
   g_assert_nonnull (strstr (out, "SEP-0002_002"));
 }
 
+/* A PDF/A profile gives a linearized PDF/A-2b that qpdf finds sound; a profile that asks for
+ * encryption, which cannot keep a PDF password yet, refuses to write an unprotected PDF. */
+static void
+test_profile_pdf_options (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *info = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  const char *pdf;
+  JsonObject *doc;
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "profiles", "add", "Archive", "--device", "demo",
+                                    "--pdfa", NULL), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "scan", "--profile", "Archive", "--pages", "1",
+                                    "--json", NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  doc = json_array_get_object_element (json_node_get_array (node), 0);
+  pdf = json_object_get_string_member (doc, "pdf");
+  {
+    const char *check[] = { "qpdf", "--check", pdf, NULL };
+    const char *pdfinfo[] = { "pdfinfo", pdf, NULL };
+
+    g_assert_cmpint (pd_test_run_tool (check, NULL), ==, 0);
+    g_assert_cmpint (pd_test_run_tool (pdfinfo, &info), ==, 0);
+    g_assert_true (g_regex_match_simple ("^Optimized: +yes$", info, G_REGEX_MULTILINE, 0));
+  }
+  /* The XMP stream stays uncompressed, as PDF/A wants; the file has NUL bytes elsewhere. */
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_assert_nonnull (memmem (contents, length, "pdfaid:part", strlen ("pdfaid:part")));
+
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "profiles", "add", "Secret", "--device", "demo",
+                                    "--encrypt", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, &err, "scan", "--profile", "Secret", "--pages", "1", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "encrypted"));
+  g_assert_null (strstr (out, "Saved"));
+}
+
 static void
 assert_library_consistent (PdTestEnv *env)
 {
@@ -619,6 +663,7 @@ main (int    argc,
   g_test_add_func ("/cli/library-location", test_library_location);
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/profile-separation", test_profile_separation);
+  g_test_add_func ("/cli/profile-pdf-options", test_profile_pdf_options);
   g_test_add_func ("/cli/import-bad-input", test_import_bad_input);
   g_test_add_func ("/cli/kill-during-scan", test_kill_during_scan);
   g_test_add_func ("/cli/disk-full", test_disk_full);

@@ -20,7 +20,7 @@
 #define DEMO_SANE_NAME  "pnm:0"
 
 /* See settle_after_start(). */
-#define START_SETTLE_USEC (250 * 1000)
+#define START_SETTLE_USEC (1000 * 1000)
 
 struct _PdScanner
 {
@@ -220,8 +220,9 @@ write_header (PdDurableFile  *file,
  * thread with an *asynchronous* pthread_cancel. If that lands while the just-started reader is
  * still inside malloc(), glibc's arena lock is never released and the process deadlocks in
  * sane_cancel (seen with the test backend when a read fails at once). Giving a reader that
- * started moments ago time to reach its first blocking write makes the cancel safe. It costs at
- * most a quarter of a second, and only when a page fails or is cancelled right at its start. */
+ * started moments ago time to reach its first blocking write makes the cancel safe; a quarter
+ * of a second was not always enough on a busy machine. It costs at most a second, and only
+ * when a page fails or is cancelled right at its start. */
 static void
 settle_after_start (gint64 started_at)
 {

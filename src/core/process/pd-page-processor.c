@@ -20,6 +20,7 @@
 #include "pd-barcode.h"
 #include "pd-fs.h"
 #include "pd-ocr.h"
+#include "pd-pdf-writer.h"
 #include "pd-process-error.h"
 #include "pd-process-private.h"
 #include "pd-word.h"
@@ -553,8 +554,9 @@ pd_page_process (const char              *spool_path,
     {
       l_int32 jw = 0, jh = 0, jspp = 0, ycck = 0, cmyk = 0;
       gboolean keep_jpeg = FALSE;
+      gboolean downsample = options->downsample_dpi > 0 && options->downsample_dpi < dpi;
 
-      if (spool_is_jpeg && !changed
+      if (spool_is_jpeg && !changed && !downsample
           && readHeaderMemJpeg (spool_data, spool_len, &jw, &jh, &jspp, &ycck, &cmyk) == 0
           && !ycck && !cmyk)
         /* Gray mode on a colour JPEG must drop the colour, which means encoding anew. */
@@ -572,8 +574,20 @@ pd_page_process (const char              *spool_path,
         }
       else
         {
-          g_autoptr(PIX) clean = pixCopy (NULL, work);
+          /* Fewer pixels before encoding; OCR below still reads the full resolution. */
+          g_autoptr(PIX) clean = pd_pdf_downsample (work, dpi, options->downsample_dpi);
 
+          if (clean != NULL && clean == work)
+            {
+              pixDestroy (&clean);
+              clean = pixCopy (NULL, work);
+            }
+          if (clean != NULL && downsample)
+            {
+              result->width = (guint) pixGetWidth (clean);
+              result->height = (guint) pixGetHeight (clean);
+              result->dpi = options->downsample_dpi;
+            }
           if (clean != NULL && options->clean_background)
             whiten_paper (clean);
           if (clean == NULL || !encode_jpeg (clean, quality, &encoded, &encoded_len))
@@ -599,6 +613,9 @@ pd_page_process (const char              *spool_path,
       return NULL;
     }
   result->ocr_ms = ms_since (start);
+  /* The boxes belong on the image the PDF embeds. */
+  if (result->dpi != dpi)
+    pd_pdf_scale_words (result->words, dpi, result->dpi);
 
   written = pd_fs_ensure_private_dir (out_dir, error)
             && pd_fs_write_durable (result->image_path, out_data, out_len, error);

@@ -21,6 +21,7 @@ typedef struct {
   gboolean    deskew;
   guint       jpeg_quality;  /* 1..100, for pages that must be (re-)encoded */
   gboolean    clean_background; /* whiten the paper of gray and colour pages before JPEG */
+  guint       downsample_dpi;   /* gray and colour pages above it are scaled to it; 0: never */
 
   /* Enhancement steps (pd-enhance.h), each switchable; the defaults suit a scanner's pages. */
   double      max_skew_degrees;           /* deskew search range, +-; default 20 */

@@ -709,10 +709,10 @@ write_font (PdfOut   *out,
          && end_object (out, error)
          && begin_object (out, OBJ_CID_FONT, error)
          && pd_durable_file_printf (out->file, error,
-                                    "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /" FONT_NAME " "
-                                    "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) "
-                                    "/Supplement 0 >> /FontDescriptor %u 0 R /DW %d "
-                                    "/CIDToGIDMap %u 0 R >>\n",
+                                    "<< /Type /Font /Subtype /CIDFontType2 "
+                                    "/BaseFont /" FONT_NAME " /CIDSystemInfo << /Registry (Adobe) "
+                                    "/Ordering (Identity) /Supplement 0 >> "
+                                    "/FontDescriptor %u 0 R /DW %d /CIDToGIDMap %u 0 R >>\n",
                                     OBJ_FONT_DESCRIPTOR, (int) (GLYPH_WIDTH * 1000),
                                     OBJ_CID_TO_GID)
          && end_object (out, error)
