@@ -672,6 +672,18 @@ cmd_show (Cli   *cli,
           json_builder_add_double_value (builder, page->confidence);
           json_builder_set_member_name (builder, "spool");
           json_builder_add_string_value (builder, page->spool_path);
+          json_builder_set_member_name (builder, "rotation");
+          json_builder_add_int_value (builder, page->rotation);
+          json_builder_set_member_name (builder, "blank");
+          json_builder_add_boolean_value (builder, page->is_blank);
+          json_builder_set_member_name (builder, "blurry");
+          json_builder_add_boolean_value (builder, page->is_blurry);
+          json_builder_set_member_name (builder, "separator");
+          json_builder_add_boolean_value (builder, page->is_separator);
+          json_builder_set_member_name (builder, "excluded");
+          json_builder_add_boolean_value (builder, page->excluded);
+          json_builder_set_member_name (builder, "barcodes");
+          json_builder_add_string_value (builder, page->barcodes ? page->barcodes : "");
           json_builder_set_member_name (builder, "text");
           json_builder_add_string_value (builder, page->text ? page->text : "");
           json_builder_end_object (builder);
@@ -692,9 +704,24 @@ cmd_show (Cli   *cli,
     {
       PdPage *page = g_ptr_array_index (pages, i);
 
-      g_print ("  page %u: %s, %ux%u at %u dpi, skew %.1f°, confidence %.0f%%\n", page->index + 1,
+      g_print ("  page %u: %s, %ux%u at %u dpi, skew %.1f°, confidence %.0f%%", page->index + 1,
                pd_page_state_to_string (page->state), page->width, page->height, page->dpi,
                page->skew, page->confidence);
+      if (page->rotation != 0)
+        g_print (", turned %u°", page->rotation);
+      if (page->crop_width != 0)
+        g_print (", border cropped");
+      if (page->is_blank)
+        g_print (", looks blank");
+      if (page->is_blurry)
+        g_print (", looks blurry (rescan?)");
+      if (page->is_separator)
+        g_print (", separator sheet");
+      if (page->excluded)
+        g_print (", left out of the PDF");
+      if (page->barcodes != NULL)
+        g_print (", barcodes %s", page->barcodes);
+      g_print ("\n");
     }
   return PD_EXIT_OK;
 }

@@ -1008,6 +1008,8 @@ pd_pipeline_import_async (PdPipeline             *self,
   g_task_set_source_tag (task, pd_pipeline_import_async);
   batch = batch_new (self, process_options, name, "import");
   batch->fixed_name = default_name == NULL;
+  /* Imports include phone photos of a sheet on a desk: find the sheet and straighten it. */
+  batch->process->perspective = TRUE;
   batch->task = g_object_ref (task);
   g_task_set_task_data (task, batch, (GDestroyNotify) batch_unref);
 

@@ -462,6 +462,13 @@ test_profile_separation (void)
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "search", "SEP-0002", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "SEP-0002_002"));
+
+  /* show tells a person which pages were left out and why */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "show", json_object_get_string_member (second, "uuid"),
+                                    NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "separator sheet, left out of the PDF, barcodes CODE-39:SEP-0002"));
+  g_assert_nonnull (strstr (out, "looks blank, left out of the PDF"));
 }
 
 /* A PDF/A profile gives a linearized PDF/A-2b that qpdf finds sound; a profile that asks for
