@@ -90,7 +90,7 @@ t_pd=$(fastest run_paperdock)
 t_tess=$(fastest run_tesseract)
 t_ocr=$(fastest run_ocrmypdf)
 
-pdf=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pdf"])' "$work/pd.json")
+pdf=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["pdf"])' "$work/pd.json")
 b_pd=$(stat -c %s "$pdf")
 b_tess=$(cat "$work"/tess/*.pdf | wc -c)
 b_ocr=$(stat -c %s "$work/ocrmypdf.pdf")
