@@ -13,6 +13,7 @@
 #include "pd-capture-error.h"
 #include "pd-cli-output.h"
 #include "pd-cli-profiles.h"
+#include "pd-cli-sync.h"
 #include "pd-fs.h"
 #include "pd-import.h"
 #include "pd-library.h"
@@ -22,6 +23,7 @@
 #include "pd-pipeline.h"
 #include "pd-profile.h"
 #include "pd-scanner.h"
+#include "pd-sync-engine.h"
 
 typedef struct {
   char         *library_dir;
@@ -829,6 +831,9 @@ cmd_export (Cli   *cli,
                   pd_doc_state_to_string (doc->state));
       return PD_EXIT_FAILED;
     }
+  /* An evicted document is downloaded from its destination again first. */
+  if (!pd_sync_fetch_document (cli->library, doc->id, NULL, &error))
+    return fail (error);
   if (!g_file_get_contents (doc->pdf_path, &contents, &length, &error) ||
       !pd_fs_write_durable (output, contents, length, &error))
     return fail (error);
@@ -843,8 +848,11 @@ cmd_log (Cli   *cli,
          char **argv)
 {
   gboolean json = FALSE;
+  gboolean sync = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "sync", 0, 0, G_OPTION_ARG_NONE, &sync, "Print every sync attempt: time, outcome, account, "
+      "document, HTTP status, bytes, duration", NULL },
     { NULL }
   };
   g_autoptr(PdDocument) doc = NULL;
@@ -854,6 +862,12 @@ cmd_log (Cli   *cli,
   if (!parse_options ("log", "[DOC]", "Print the journal: every step of every document, or of one.",
                       entries, &argc, &argv))
     return PD_EXIT_USAGE;
+  if (sync)
+    {
+      if (!open_library (cli, &error))
+        return fail (error);
+      return pd_cli_sync_main (cli->library, "log", argc, argv);
+    }
   if (argc > 2)
     {
       g_printerr ("paperdock-cli log: name at most one document.\n");
@@ -927,6 +941,19 @@ cmd_profiles (Cli   *cli,
   return pd_cli_profiles_main (cli->library, argc, argv);
 }
 
+/* accounts, sync, inbox and resolve: the sync engine's commands, named by argv[0]. */
+static int
+cmd_sync (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  GError *error = NULL;
+
+  if (!open_library (cli, &error))
+    return fail (error);
+  return pd_cli_sync_main (cli->library, argv[0], argc, argv);
+}
+
 static const Command commands[] = {
   { "devices", "", "List scanners", cmd_devices },
   { "scan", "--device DEV [OPTION…]", "Scan into a searchable PDF", cmd_scan },
@@ -938,6 +965,10 @@ static const Command commands[] = {
   { "log", "[DOC]", "Print the journal", cmd_log },
   { "resume", "", "Finish interrupted documents", cmd_resume },
   { "profiles", "SUBCOMMAND…", "Scan profiles: list, show, add, edit, remove, export, import, preview", cmd_profiles },
+  { "accounts", "SUBCOMMAND…", "Sync accounts: list, add webdav|folder, remove, test", cmd_sync },
+  { "sync", "[--wait]", "Send documents to their destinations, print a summary", cmd_sync },
+  { "inbox", "[--all]", "What sync needs a person for", cmd_sync },
+  { "resolve", "ITEM --keep mine|theirs|both", "Act on an inbox item", cmd_sync },
 };
 
 static void

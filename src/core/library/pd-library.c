@@ -175,6 +175,57 @@ static const char *migrations[] = {
   "  x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL,"
   "  PRIMARY KEY (page_id, n)) WITHOUT ROWID;"
   "CREATE INDEX barcodes_by_value ON barcodes (value);",
+
+  /* 4 -> 5: sync. Per document, where it goes and what the destination last confirmed; the
+   * wait before the next attempt is stored, never slept. Accounts hold no password or token
+   * (those are in the keyring). The inbox holds what needs a person; versions keep the losing
+   * side of a conflict; sync_log has one row per attempt with what the server answered. */
+  "ALTER TABLE documents ADD COLUMN destination TEXT;"
+  "ALTER TABLE documents ADD COLUMN remote_path TEXT;"
+  "ALTER TABLE documents ADD COLUMN remote_etag TEXT;"
+  "ALTER TABLE documents ADD COLUMN synced_revision INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN synced_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN evict_after INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN evicted_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN sync_attempts INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE documents ADD COLUMN last_sync_error TEXT;"
+  "CREATE TABLE accounts ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('folder', 'webdav', 'onedrive', 'gdrive')),"
+  "  url TEXT NOT NULL,"
+  "  username TEXT,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE versions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,"
+  "  path TEXT NOT NULL,"
+  "  etag TEXT,"
+  "  size INTEGER NOT NULL,"
+  "  saved_at INTEGER NOT NULL);"
+  "CREATE TABLE inbox ("
+  "  id INTEGER PRIMARY KEY,"
+  "  document_id INTEGER REFERENCES documents (id) ON DELETE CASCADE,"
+  "  account_id INTEGER REFERENCES accounts (id) ON DELETE CASCADE,"
+  "  kind TEXT NOT NULL,"
+  "  message TEXT NOT NULL,"
+  "  version_id INTEGER REFERENCES versions (id) ON DELETE SET NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  resolved_at INTEGER,"
+  "  resolution TEXT);"
+  "CREATE INDEX inbox_open ON inbox (resolved_at, document_id);"
+  "CREATE TABLE sync_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL,"
+  "  account_id INTEGER REFERENCES accounts (id) ON DELETE SET NULL,"
+  "  document_id INTEGER REFERENCES documents (id) ON DELETE SET NULL,"
+  "  http_status INTEGER NOT NULL DEFAULT 0,"
+  "  bytes INTEGER NOT NULL DEFAULT 0,"
+  "  duration_us INTEGER NOT NULL DEFAULT 0,"
+  "  outcome TEXT NOT NULL,"
+  "  detail TEXT);"
+  "CREATE INDEX documents_to_sync ON documents (next_attempt_at) WHERE destination IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION G_N_ELEMENTS (migrations)
