@@ -13,6 +13,7 @@
 #include "pd-capture-error.h"
 #include "pd-barcode.h"
 #include "pd-import.h"
+#include "pd-library-sync.h"
 #include "pd-naming.h"
 #include "pd-pdf-finish.h"
 #include "pd-pdf-writer.h"
@@ -455,9 +456,45 @@ dup_pdf_path (const char *documents_dir,
     }
 }
 
-/* A profile's naming template is rendered once the pages are known (its placeholders may take
- * the page count or a pattern from the OCR text); the counter it uses is committed before the
- * name is, so no number is ever given twice. */
+/* What a profile's templates may draw on, once the pages are known: the page count, the OCR
+ * text, the separator's barcode. @text keeps the OCR text alive for ctx. */
+static gboolean
+build_naming_context (PdBatch          *batch,
+                      PdDocument       *document,
+                      const char       *barcode,
+                      PdNamingContext  *ctx,
+                      GString          *text,
+                      GError          **error)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (batch->pipeline->library, document->id, error);
+
+  if (pages == NULL)
+    return FALSE;
+  memset (ctx, 0, sizeof *ctx);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      PdPage *page = g_ptr_array_index (pages, i);
+
+      if (page->state != PD_PAGE_STATE_RECOGNIZED || page->excluded)
+        continue;
+      ctx->pages++;
+      if (page->text != NULL)
+        {
+          g_string_append (text, page->text);
+          g_string_append_c (text, '\n');
+        }
+    }
+  ctx->user = g_get_user_name ();
+  ctx->host = g_get_host_name ();
+  ctx->profile = batch->profile->name;
+  ctx->ocr_text = text->str;
+  ctx->barcode = barcode;
+  return TRUE;
+}
+
+/* A profile's naming template is rendered once the pages are known; the counter it uses is
+ * committed before the name is, so no number is ever given twice. Its destination's folder
+ * template is rendered the same way and queued for the sync engine once the PDF is ready. */
 static gboolean
 apply_naming_template (PdBatch     *batch,
                        PdDocument  *document,
@@ -465,39 +502,15 @@ apply_naming_template (PdBatch     *batch,
                        GError     **error)
 {
   PdLibrary *library = batch->pipeline->library;
-  g_autoptr(GPtrArray) pages = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *name = NULL;
-  PdNamingContext ctx = { 0 };
-  guint n_pages = 0;
+  PdNamingContext ctx;
 
   if (batch->fixed_name || batch->profile == NULL || batch->profile->name_template == NULL ||
       *batch->profile->name_template == '\0')
     return TRUE;
-
-  pages = pd_library_list_pages (library, document->id, error);
-  if (pages == NULL)
+  if (!build_naming_context (batch, document, barcode, &ctx, text, error))
     return FALSE;
-  for (guint i = 0; i < pages->len; i++)
-    {
-      PdPage *page = g_ptr_array_index (pages, i);
-
-      if (page->state != PD_PAGE_STATE_RECOGNIZED || page->excluded)
-        continue;
-      n_pages++;
-      if (page->text != NULL)
-        {
-          g_string_append (text, page->text);
-          g_string_append_c (text, '\n');
-        }
-    }
-
-  ctx.user = g_get_user_name ();
-  ctx.host = g_get_host_name ();
-  ctx.profile = batch->profile->name;
-  ctx.pages = n_pages;
-  ctx.ocr_text = text->str;
-  ctx.barcode = barcode;
   name = pd_naming_take_name (library, batch->profile->name_template, &ctx, error);
   if (name == NULL)
     return FALSE;
@@ -508,6 +521,33 @@ apply_naming_template (PdBatch     *batch,
   g_free (document->name);
   document->name = g_steal_pointer (&name);
   return TRUE;
+}
+
+static gboolean
+queue_for_destination (PdBatch     *batch,
+                       PdDocument  *document,
+                       const char  *barcode,
+                       GError     **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *account = NULL;
+  g_autofree char *folder_template = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *destination = NULL;
+  PdNamingContext ctx;
+
+  if (batch->profile == NULL || !pd_profile_split_destination (batch->profile, &account, &folder_template))
+    return TRUE;
+  if (!build_naming_context (batch, document, barcode, &ctx, text, error))
+    return FALSE;
+  if (folder_template != NULL && *folder_template != '\0')
+    {
+      folder = pd_naming_render_folder (folder_template, &ctx, error);
+      if (folder == NULL)
+        return FALSE;
+    }
+  destination = g_strdup_printf ("%s:%s", account, folder ? folder : "");
+  return pd_library_set_document_destination (batch->pipeline->library, document->id, destination, error);
 }
 
 static gboolean
@@ -756,8 +796,18 @@ run_finish_job (Job *job)
         g_autoptr(GError) part_error = NULL;
         PdDocument *finished;
 
-        if (!apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error) ||
-            !assemble_pdf (batch, part, &part_error))
+        if (apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error) &&
+            assemble_pdf (batch, part, &part_error))
+          {
+            /* The PDF is made and stays; only its trip to the destination is in question. */
+            if (!queue_for_destination (batch, part, g_ptr_array_index (barcodes, i), &part_error))
+              {
+                g_warning ("“%s” will not be synced: %s", part->name, part_error->message);
+                pd_library_journal_add (library, part->id, "not queued for sync", part_error->message, NULL);
+                g_clear_error (&part_error);
+              }
+          }
+        else
           {
             g_autoptr(GError) mark_error = NULL;
 

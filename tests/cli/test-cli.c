@@ -513,6 +513,49 @@ test_profile_pdf_options (void)
   g_assert_null (strstr (out, "Saved"));
 }
 
+/* A profile with a folder destination: the documents it makes go to the folder account by
+ * "sync --wait", once, byte for byte, and every attempt is in the sync log. */
+static void
+test_sync_to_folder (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autofree char *dest = g_build_filename (env->dir, "share", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *mine = NULL, *theirs = NULL;
+  g_autofree char *remote = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *year = g_date_time_format (now, "%Y");
+  gsize la, lb;
+
+  g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "accounts", "add", "folder", "Office", "--path", dest,
+                                    NULL), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "profiles", "add", "Invoices", "--device", "demo",
+                                    "--destination", "Office:{year}/Invoices",
+                                    "--name-template", "Invoice_{counter:3}", NULL), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "scan", "--profile", "Invoices", "--pages", "1", NULL), ==, 0);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "sync", "--wait", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Accepted: 1"));
+  remote = g_build_filename (dest, year, "Invoices", "Invoice_001.pdf", NULL);
+  g_assert_true (g_file_get_contents (remote, &theirs, &lb, NULL));
+  {
+    g_autofree char *local = g_build_filename (env->library, "documents", "Invoice_001.pdf", NULL);
+
+    g_assert_true (g_file_get_contents (local, &mine, &la, NULL));
+  }
+  g_assert_cmpmem (mine, la, theirs, lb);
+
+  /* Nothing is sent twice. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "sync", "--wait", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Accepted: 0"));
+  g_assert_cmpint (pd_test_run_cli (env, &log, NULL, "log", "--sync", NULL), ==, 0);
+  g_assert_nonnull (strstr (log, "accepted"));
+  g_assert_nonnull (strstr (log, "Invoice_001"));
+}
+
 static void
 assert_library_consistent (PdTestEnv *env)
 {
@@ -671,6 +714,7 @@ main (int    argc,
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/profile-separation", test_profile_separation);
   g_test_add_func ("/cli/profile-pdf-options", test_profile_pdf_options);
+  g_test_add_func ("/cli/sync-to-folder", test_sync_to_folder);
   g_test_add_func ("/cli/import-bad-input", test_import_bad_input);
   g_test_add_func ("/cli/kill-during-scan", test_kill_during_scan);
   g_test_add_func ("/cli/disk-full", test_disk_full);
