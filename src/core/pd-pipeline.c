@@ -348,6 +348,10 @@ store_page_analysis (PdBatch       *batch,
   analysis.is_blank = result->is_blank;
   analysis.blur_score = result->blur_score;
   analysis.is_blurry = result->is_blurry;
+  analysis.image_width = result->width;
+  analysis.image_height = result->height;
+  analysis.image_dpi = result->dpi;
+  analysis.image_channels = result->channels;
   analysis.barcodes = (const PdPageBarcode *) (gpointer) barcodes->data;
   analysis.n_barcodes = barcodes->len;
   if (!pd_library_set_page_analysis (library, job->page_id, &analysis, error))
@@ -589,10 +593,11 @@ assemble_pdf (PdBatch     *batch,
 
       pdf_page.image_path = page->image_path;
       pdf_page.encoding = (PdImageEncoding) page->encoding;
-      pdf_page.width = page->width;
-      pdf_page.height = page->height;
-      pdf_page.dpi = page->dpi;
-      pdf_page.channels = page->channels;
+      /* The processed image, which a crop, a turn or downsampling may have resized. */
+      pdf_page.width = page->image_width ? page->image_width : page->width;
+      pdf_page.height = page->image_width ? page->image_height : page->height;
+      pdf_page.dpi = page->image_dpi ? page->image_dpi : page->dpi;
+      pdf_page.channels = page->image_channels ? page->image_channels : page->channels;
       pdf_page.words = words;
       g_array_append_val (pdf_pages, pdf_page);
     }

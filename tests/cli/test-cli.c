@@ -369,6 +369,56 @@ test_library_location (void)
   }
 }
 
+/* Pages whose processed image differs in size from the scan: a flatbed scan with the dark lid
+ * around the paper (cropped) and a page fed sideways (turned a quarter). Their PDF pages must
+ * carry the processed image at its own size, with the words where the image shows them. */
+static void
+test_import_cropped_and_turned (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *src = g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", "page-01.pgm", NULL);
+  g_autofree char *lid = g_build_filename (env->dir, "lid.png", NULL);
+  g_autofree char *sideways = g_build_filename (env->dir, "sideways.png", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) pages_text = NULL;
+  g_autofree char *words = pd_test_demo_words_path (1);
+  PIX *page = pixRead (src);
+  PIX *canvas = pixCreate (2700, 3740, 8);
+  PIX *turned = pixRotateOrth (page, 1);
+  JsonObject *doc;
+
+  pixSetAllArbitrary (canvas, 45);
+  pixRasterop (canvas, 110, 120, pixGetWidth (page), pixGetHeight (page), PIX_SRC, page, 0, 0);
+  pixSetResolution (canvas, 300, 300);
+  pixSetResolution (turned, 300, 300);
+  g_assert_cmpint (pixWrite (lid, canvas, IFF_PNG), ==, 0);
+  g_assert_cmpint (pixWrite (sideways, turned, IFF_PNG), ==, 0);
+  pixDestroy (&canvas);
+  pixDestroy (&turned);
+  pixDestroy (&page);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "import", "--json", lid, sideways, NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  doc = json_array_get_object_element (json_node_get_array (node), 0);
+  g_assert_cmpstr (json_object_get_string_member (doc, "state"), ==, "ready");
+  text = pdftotext (json_object_get_string_member (doc, "pdf"));
+  pages_text = g_strsplit (text, "\f", -1);
+  g_assert_cmpuint (g_strv_length (pages_text), >=, 2);
+  g_assert_cmpfloat (pd_test_word_recall (words, pages_text[0]), >=, 0.95);
+  g_assert_cmpfloat (pd_test_word_recall (words, pages_text[1]), >=, 0.95);
+  {
+    const char *argv[] = { "pdfinfo", "-f", "1", "-l", "2", json_object_get_string_member (doc, "pdf"), NULL };
+    g_autofree char *info = NULL;
+
+    /* Both come out as upright A4 pages, the lid cropped away. */
+    g_assert_cmpint (pd_test_run_tool (argv, &info), ==, 0);
+    g_assert_true (g_regex_match_simple ("Page +1 size: +59[0-9.]+ x 84[0-9.]+ pts", info, 0, 0));
+    g_assert_true (g_regex_match_simple ("Page +2 size: +59[0-9.]+ x 84[0-9.]+ pts", info, 0, 0));
+  }
+}
+
 /* A page of the demo scanner's size with a Code 39 barcode printed on it by zint: the kind of
  * separator sheet an office prints once and puts between documents. */
 static char *
@@ -712,6 +762,7 @@ main (int    argc,
   g_test_add_func ("/cli/unknown", test_unknown_device);
   g_test_add_func ("/cli/library-location", test_library_location);
   g_test_add_func ("/cli/import", test_import);
+  g_test_add_func ("/cli/import-cropped-turned", test_import_cropped_and_turned);
   g_test_add_func ("/cli/profile-separation", test_profile_separation);
   g_test_add_func ("/cli/profile-pdf-options", test_profile_pdf_options);
   g_test_add_func ("/cli/sync-to-folder", test_sync_to_folder);

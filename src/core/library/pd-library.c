@@ -155,7 +155,8 @@ static const char *migrations[] = {
   "  value TEXT NOT NULL) WITHOUT ROWID;",
 
   /* 3 -> 4: what page analysis found (turn, crop, blank, blur), whether the page is left out of
-   * the PDF (a separator sheet, a removed blank page: kept, recoverable), and its barcodes. */
+   * the PDF (a separator sheet, a removed blank page: kept, recoverable), its barcodes, and the
+   * size of the processed image the PDF embeds (a crop, a turn or downsampling change it). */
   "ALTER TABLE pages ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE pages ADD COLUMN crop_x INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE pages ADD COLUMN crop_y INTEGER NOT NULL DEFAULT 0;"
@@ -167,6 +168,10 @@ static const char *migrations[] = {
   "ALTER TABLE pages ADD COLUMN is_blurry INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE pages ADD COLUMN is_separator INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE pages ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN image_width INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN image_height INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN image_dpi INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE pages ADD COLUMN image_channels INTEGER NOT NULL DEFAULT 0;"
   "CREATE TABLE barcodes ("
   "  page_id INTEGER NOT NULL REFERENCES pages (id) ON DELETE CASCADE,"
   "  n INTEGER NOT NULL,"
@@ -618,7 +623,8 @@ document_from_row (sqlite3_stmt *stmt)
   "id, document_id, idx, state, spool_path, width, height, depth, channels, dpi, image_path, " \
   "encoding, skew, text, confidence, rotation, crop_x, crop_y, crop_width, crop_height, " \
   "blank_score, is_blank, blur_score, is_blurry, is_separator, excluded, " \
-  "(SELECT group_concat (type || ':' || value, ' ') FROM barcodes WHERE page_id = pages.id)"
+  "(SELECT group_concat (type || ':' || value, ' ') FROM barcodes WHERE page_id = pages.id), " \
+  "image_width, image_height, image_dpi, image_channels"
 
 static PdPage *
 page_from_row (sqlite3_stmt *stmt)
@@ -654,6 +660,10 @@ page_from_row (sqlite3_stmt *stmt)
   page->is_separator = sqlite3_column_int (stmt, 24) != 0;
   page->excluded = sqlite3_column_int (stmt, 25) != 0;
   page->barcodes = column_dup (stmt, 26);
+  page->image_width = (guint) sqlite3_column_int (stmt, 27);
+  page->image_height = (guint) sqlite3_column_int (stmt, 28);
+  page->image_dpi = (guint) sqlite3_column_int (stmt, 29);
+  page->image_channels = (guint) sqlite3_column_int (stmt, 30);
   return page;
 }
 
@@ -2733,7 +2743,8 @@ set_page_analysis_locked (PdLibrary             *self,
 
   update = prepare (self, "UPDATE pages SET rotation = ?, crop_x = ?, crop_y = ?, crop_width = ?, "
                     "crop_height = ?, blank_score = ?, is_blank = ?, blur_score = ?, is_blurry = ?, "
-                    "is_separator = ? WHERE id = ?", error);
+                    "is_separator = ?, image_width = ?, image_height = ?, image_dpi = ?, "
+                    "image_channels = ? WHERE id = ?", error);
   if (update == NULL)
     return 0;
   sqlite3_bind_int (update, 1, (int) analysis->rotation);
@@ -2746,7 +2757,11 @@ set_page_analysis_locked (PdLibrary             *self,
   sqlite3_bind_double (update, 8, analysis->blur_score);
   sqlite3_bind_int (update, 9, analysis->is_blurry);
   sqlite3_bind_int (update, 10, analysis->is_separator);
-  sqlite3_bind_int64 (update, 11, page_id);
+  sqlite3_bind_int (update, 11, (int) analysis->image_width);
+  sqlite3_bind_int (update, 12, (int) analysis->image_height);
+  sqlite3_bind_int (update, 13, (int) analysis->image_dpi);
+  sqlite3_bind_int (update, 14, (int) analysis->image_channels);
+  sqlite3_bind_int64 (update, 15, page_id);
   if (!step_done (self, update, "store what was found on the page", error))
     return 0;
 

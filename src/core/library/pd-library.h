@@ -51,6 +51,7 @@ typedef struct {
   gboolean     is_separator; /* a separator sheet between documents */
   gboolean     excluded;    /* left out of the PDF (separator, removed blank page); kept */
   char        *barcodes;    /* "TYPE:VALUE TYPE:VALUE", or NULL */
+  guint        image_width, image_height, image_dpi, image_channels; /* of image_path; 0s: as the scan */
 } PdPage;
 
 typedef struct {
@@ -68,6 +69,7 @@ typedef struct {
   double               blur_score;
   gboolean             is_blurry;
   gboolean             is_separator;
+  guint                image_width, image_height, image_dpi, image_channels; /* of the processed image */
   const PdPageBarcode *barcodes;
   guint                n_barcodes;
 } PdPageAnalysis;
