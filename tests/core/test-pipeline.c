@@ -61,6 +61,33 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+give_up_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The batches let go of the pipeline on this main context; waiting for that ends its worker
+ * threads (and their recognizers) here rather than at process exit. */
+static void
+release_pipeline (PdPipeline **pipeline)
+{
+  gpointer weak = *pipeline;
+  gboolean timed_out = FALSE;
+  guint id;
+
+  g_object_add_weak_pointer (G_OBJECT (weak), &weak);
+  g_clear_object (pipeline);
+  id = g_timeout_add_seconds (10, give_up_cb, &timed_out);
+  while (weak != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
 static PdDocument *
 run_scan (Fixture       *f,
           PdScanOptions *scan,
@@ -87,6 +114,8 @@ run_scan (Fixture       *f,
   g_source_remove (tick);
   result = g_steal_pointer (&f->result);
   pd_pipeline_scan_finish (pipeline, result, &documents, error);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
   g_main_loop_unref (f->loop);
   g_assert_cmpuint (documents->len, ==, 1);
   return pd_document_copy (g_ptr_array_index (documents, 0));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <libsecret/secret.h>
 
 #include "pd-account.h"
 #include "pd-folder-connector.h"
@@ -546,6 +547,9 @@ main (int    argc,
   webdav = pd_test_webdav_start (0);
   ret = g_test_run ();
   pd_test_webdav_stop (webdav);
+  /* libsecret keeps a D-Bus connection to the keyring; let it go before the session bus of
+   * run-with-keyring.sh goes away under it. */
+  secret_service_disconnect ();
   g_string_free (captured_log, TRUE);
   return ret;
 }
