@@ -96,16 +96,6 @@ open_library (Cli     *cli,
   return cli->library != NULL;
 }
 
-static int
-fail (GError *error)
-{
-  int code = pd_cli_exit_code_for_error (error);
-
-  pd_cli_print_error (error);
-  g_error_free (error);
-  return code;
-}
-
 /* Parses a command's options; prints the error and returns FALSE on bad usage. */
 static gboolean
 parse_options (const char    *command,
@@ -266,7 +256,7 @@ report_batch (GPtrArray *documents,
                  document->last_error ? document->last_error : "see paperdock-cli log");
     }
   if (error != NULL)
-    code = fail (error);
+    code = pd_cli_fail (error);
   return code;
 }
 
@@ -352,7 +342,7 @@ cmd_devices (Cli   *cli,
   result = wait_for_result (cli);
   devices = pd_scanner_list_devices_finish (scanner, result, &error);
   if (devices == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -427,7 +417,7 @@ cmd_scan (Cli   *cli,
       return PD_EXIT_USAGE;
     }
   if (!open_library_and_profile (cli, profile_name, &profile, &error))
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (profile != NULL)
     {
@@ -460,7 +450,7 @@ cmd_scan (Cli   *cli,
     }
   process_options = process_options_from_args (profile, mode, lang, &error);
   if (process_options == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   scan_options->mode = process_options->mode;
 
   scanner = pd_scanner_new ();
@@ -522,10 +512,10 @@ cmd_import (Cli   *cli,
       return PD_EXIT_USAGE;
     }
   if (!open_library_and_profile (cli, profile_name, &profile, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   process_options = process_options_from_args (profile, mode, lang, &error);
   if (process_options == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   pipeline = new_pipeline (cli, NULL);
   resume_unfinished (cli, pipeline);
@@ -554,7 +544,7 @@ cmd_resume (Cli   *cli,
                       "(scan and import do this first too).", entries, &argc, &argv))
     return PD_EXIT_USAGE;
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   pipeline = new_pipeline (cli, NULL);
   connect_progress (pipeline);
   resume_unfinished (cli, pipeline);
@@ -579,13 +569,13 @@ cmd_list (Cli   *cli,
   if (!parse_options ("list", "", "List the documents in the library, newest first.", entries, &argc, &argv))
     return PD_EXIT_USAGE;
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
 
   pd_library_list_documents_async (cli->library, NULL, result_cb, cli);
   result = wait_for_result (cli);
   documents = pd_library_list_documents_finish (cli->library, result, &error);
   if (documents == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -636,13 +626,13 @@ cmd_show (Cli   *cli,
       return PD_EXIT_USAGE;
     }
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   doc = pd_library_get_document (cli->library, argv[1], &error);
   if (doc == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   pages = pd_library_list_pages (cli->library, doc->id, &error);
   if (pages == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -754,10 +744,10 @@ cmd_search (Cli   *cli,
     }
   query = g_strjoinv (" ", argv + 1);
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   hits = pd_library_search (cli->library, query, (guint) limit, &error);
   if (hits == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -821,10 +811,10 @@ cmd_export (Cli   *cli,
       return PD_EXIT_USAGE;
     }
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   doc = pd_library_get_document (cli->library, argv[1], &error);
   if (doc == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (doc->state != PD_DOC_STATE_READY || doc->pdf_path == NULL)
     {
       g_printerr ("paperdock-cli export: “%s” has no PDF yet (it is %s).\n", doc->name,
@@ -833,10 +823,10 @@ cmd_export (Cli   *cli,
     }
   /* An evicted document is downloaded from its destination again first. */
   if (!pd_sync_fetch_document (cli->library, doc->id, NULL, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   if (!g_file_get_contents (doc->pdf_path, &contents, &length, &error) ||
       !pd_fs_write_durable (output, contents, length, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   pd_library_journal_add (cli->library, doc->id, "exported", output, NULL);
   g_print ("%s\n", output);
   return PD_EXIT_OK;
@@ -865,7 +855,7 @@ cmd_log (Cli   *cli,
   if (sync)
     {
       if (!open_library (cli, &error))
-        return fail (error);
+        return pd_cli_fail (error);
       return pd_cli_sync_main (cli->library, "log", argc, argv);
     }
   if (argc > 2)
@@ -874,12 +864,12 @@ cmd_log (Cli   *cli,
       return PD_EXIT_USAGE;
     }
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   if (argc == 2 && (doc = pd_library_get_document (cli->library, argv[1], &error)) == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   entries_list = pd_library_list_journal (cli->library, doc ? doc->id : 0, &error);
   if (entries_list == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -937,7 +927,7 @@ cmd_profiles (Cli   *cli,
   GError *error = NULL;
 
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   return pd_cli_profiles_main (cli->library, argc, argv);
 }
 
@@ -950,7 +940,7 @@ cmd_sync (Cli   *cli,
   GError *error = NULL;
 
   if (!open_library (cli, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   return pd_cli_sync_main (cli->library, argv[0], argc, argv);
 }
 

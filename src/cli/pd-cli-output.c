@@ -68,7 +68,8 @@ pd_cli_exit_code_for_error (const GError *error)
           return PD_EXIT_FAILED;
         }
     }
-  if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_NOT_FOUND)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+      g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     return PD_EXIT_NOT_FOUND;
   if (error->domain == G_IO_ERROR || error->domain == G_FILE_ERROR)
     return PD_EXIT_STORAGE;
@@ -79,6 +80,17 @@ void
 pd_cli_print_error (const GError *error)
 {
   g_printerr ("paperdock-cli: %s\n", error->message);
+}
+
+/* Prints @error for a person, frees it and returns the exit code for its kind. */
+int
+pd_cli_fail (GError *error)
+{
+  int code = pd_cli_exit_code_for_error (error);
+
+  pd_cli_print_error (error);
+  g_error_free (error);
+  return code;
 }
 
 char *

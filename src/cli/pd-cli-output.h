@@ -23,6 +23,7 @@ typedef enum {
 
 PdExitCode  pd_cli_exit_code_for_error  (const GError      *error);
 void        pd_cli_print_error          (const GError      *error);
+int         pd_cli_fail                 (GError            *error);
 
 void        pd_cli_json_add_document    (JsonBuilder       *builder,
                                          const PdDocument  *document);

@@ -24,40 +24,6 @@ typedef struct {
   SubcommandFunc  func;
 } Subcommand;
 
-/* Errors ------------------------------------------------------------------------------------- */
-
-static int
-fail (GError *error)
-{
-  int code;
-
-  if (error->domain == PD_PROFILE_ERROR)
-    {
-      switch (error->code)
-        {
-        case PD_PROFILE_ERROR_INVALID:
-        case PD_PROFILE_ERROR_REQUIRED:
-          code = PD_EXIT_USAGE;
-          break;
-        case PD_PROFILE_ERROR_BAD_FILE:
-        case PD_PROFILE_ERROR_TOO_NEW:
-          code = PD_EXIT_BAD_INPUT;
-          break;
-        default:
-          code = PD_EXIT_FAILED;
-          break;
-        }
-    }
-  else if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    code = PD_EXIT_NOT_FOUND;
-  else
-    code = pd_cli_exit_code_for_error (error);
-
-  pd_cli_print_error (error);
-  g_error_free (error);
-  return code;
-}
-
 static gboolean
 parse_options (const char    *subcommand,
                const char    *args,
@@ -414,7 +380,7 @@ cmd_list (PdLibrary  *library,
     }
   profiles = pd_library_list_profiles (library, &error);
   if (profiles == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     {
@@ -463,7 +429,7 @@ cmd_show (PdLibrary  *library,
     }
   profile = pd_library_get_profile (library, argv[1], &error);
   if (profile == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (json)
     print_profile_json (profile);
   else
@@ -504,10 +470,10 @@ add_or_edit (PdLibrary  *library,
   else
     profile = pd_profile_new (argv[1]);
   if (profile == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (!apply_options (profile, &options, &error) ||
       !pd_library_save_profile (library, profile, edit, &error))
-    return fail (error);
+    return pd_cli_fail (error);
 
   if (json)
     print_profile_json (profile);
@@ -552,7 +518,7 @@ cmd_remove (PdLibrary  *library,
   /* looked up first to say its name as it is stored, whatever capitals were typed */
   profile = pd_library_get_profile (library, argv[1], &error);
   if (profile == NULL || !pd_library_remove_profile (library, profile->name, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   g_print ("Removed profile “%s”.\n", profile->name);
   return PD_EXIT_OK;
 }
@@ -590,12 +556,12 @@ cmd_export (PdLibrary  *library,
           PdProfile *profile = pd_library_get_profile (library, argv[i], &error);
 
           if (profile == NULL)
-            return fail (error);
+            return pd_cli_fail (error);
           g_ptr_array_add (profiles, profile);
         }
     }
   else if ((profiles = pd_library_list_profiles (library, &error)) == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (profiles->len == 0)
     {
       g_printerr ("paperdock-cli profiles export: there are no profiles to export.\n");
@@ -609,7 +575,7 @@ cmd_export (PdLibrary  *library,
       return PD_EXIT_OK;
     }
   if (!pd_fs_write_durable (output, data, length, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   g_printerr ("Exported %u profile%s.\n", profiles->len, profiles->len == 1 ? "" : "s");
   g_print ("%s\n", output);
   return PD_EXIT_OK;
@@ -640,10 +606,10 @@ cmd_import (PdLibrary  *library,
       return PD_EXIT_USAGE;
     }
   if (!g_file_get_contents (argv[1], &data, &length, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   profiles = pd_profile_list_from_data (data, length, &error);
   if (profiles == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (profiles->len == 0)
     {
       g_printerr ("paperdock-cli profiles import: “%s” holds no profiles.\n", argv[1]);
@@ -654,7 +620,7 @@ cmd_import (PdLibrary  *library,
       if (g_error_matches (error, PD_PROFILE_ERROR, PD_PROFILE_ERROR_EXISTS))
         g_prefix_error (&error, "Nothing was imported; add --replace to overwrite profiles of "
                         "the same name. ");
-      return fail (error);
+      return pd_cli_fail (error);
     }
   for (guint i = 0; i < profiles->len; i++)
     g_print ("Imported profile “%s”.\n", ((PdProfile *) g_ptr_array_index (profiles, i))->name);
@@ -690,18 +656,18 @@ cmd_preview (PdLibrary  *library,
     }
   profile = pd_library_get_profile (library, argv[1], &error);
   if (profile == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
 
   ctx.profile = profile->name;
   ctx.pages = 1;
   name = pd_naming_preview_name (library, profile->name_template, &ctx, &error);
   if (name == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (pd_profile_split_destination (profile, &account, &folder_template))
     {
       folder = pd_naming_render_folder (folder_template, &ctx, &error);
       if (folder == NULL)
-        return fail (error);
+        return pd_cli_fail (error);
     }
 
   if (json)
@@ -738,7 +704,7 @@ cmd_require (PdLibrary  *library,
   if (argc == 2 && (g_str_equal (argv[1], "on") || g_str_equal (argv[1], "off")))
     {
       if (!pd_library_set_profile_required (library, g_str_equal (argv[1], "on"), &error))
-        return fail (error);
+        return pd_cli_fail (error);
     }
   else if (argc != 1)
     {
@@ -748,7 +714,7 @@ cmd_require (PdLibrary  *library,
     }
   required = pd_library_get_profile_required (library, &error);
   if (error != NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   g_print (required ? "on: every scan must use a profile\n"
                     : "off: scans may use a profile or none\n");
   return PD_EXIT_OK;

@@ -15,16 +15,6 @@
 #include "pd-sync-engine.h"
 
 static int
-fail (GError *error)
-{
-  int code = pd_cli_exit_code_for_error (error);
-
-  pd_cli_print_error (error);
-  g_error_free (error);
-  return code;
-}
-
-static int
 usage (GOptionContext *context,
        const char     *message)
 {
@@ -98,7 +88,7 @@ accounts_add (PdLibrary  *library,
         }
       id = pd_library_add_account (library, name, "folder", absolute, NULL, &error);
       if (id == 0)
-        return fail (error);
+        return pd_cli_fail (error);
     }
   else if (g_strcmp0 (kind, "webdav") == 0)
     {
@@ -119,13 +109,13 @@ accounts_add (PdLibrary  *library,
         }
       id = pd_library_add_account (library, name, "webdav", url, user, &error);
       if (id == 0)
-        return fail (error);
+        return pd_cli_fail (error);
       if (!pd_secret_store (id, "webdav", name, password, NULL, &error))
         {
           /* No account without its password: it could never sync. */
           pd_library_remove_account (library, name, NULL);
           memset (password, 0, strlen (password));
-          return fail (error);
+          return pd_cli_fail (error);
         }
       memset (password, 0, strlen (password));
     }
@@ -152,7 +142,7 @@ accounts_main (PdLibrary  *library,
       g_autoptr(GPtrArray) accounts = pd_library_list_accounts (library, &error);
 
       if (accounts == NULL)
-        return fail (error);
+        return pd_cli_fail (error);
       if (accounts->len == 0)
         g_print ("No accounts. Add one with “paperdock-cli accounts add folder NAME --path DIR” "
                  "or “accounts add webdav NAME --url URL --user USER --password-stdin”.\n");
@@ -179,13 +169,13 @@ accounts_main (PdLibrary  *library,
       g_autoptr(GError) secret_error = NULL;
 
       if (account == NULL)
-        return fail (error);
+        return pd_cli_fail (error);
       if (g_strcmp0 (account->kind, "folder") != 0 &&
           !pd_secret_clear (account->id, account->kind, NULL, &secret_error))
         g_printerr ("Note: the password could not be removed from the keyring: %s\n",
                     secret_error->message);
       if (!pd_library_remove_account (library, argv[2], &error))
-        return fail (error);
+        return pd_cli_fail (error);
       g_print ("Removed account “%s”.\n", argv[2]);
       return PD_EXIT_OK;
     }
@@ -193,7 +183,7 @@ accounts_main (PdLibrary  *library,
   if (!pd_sync_test_account (library, argv[2], NULL, &error))
     {
       g_printerr ("Account “%s” does not work: ", argv[2]);
-      return fail (error);
+      return pd_cli_fail (error);
     }
   g_print ("Account “%s” works: a test file was written and removed.\n", argv[2]);
   return PD_EXIT_OK;
@@ -237,14 +227,14 @@ sync_main (PdLibrary  *library,
       return usage (context, msg);
     }
   if (wait && !pd_library_clear_sync_backoff (library, &error))
-    return fail (error);
+    return pd_cli_fail (error);
 
   engine = pd_sync_engine_new (library);
   pd_sync_engine_run_pass_async (engine, NULL, pass_done_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (!pd_sync_engine_run_pass_finish (engine, result, &summary, &error))
-    return fail (error);
+    return pd_cli_fail (error);
 
   pending = pd_library_count_sync_pending (library, 10, NULL);
   g_print ("Accepted: %u  Conflicts: %u  Rejected: %u  Retry later: %u  Evicted: %u\n",
@@ -268,7 +258,7 @@ inbox_main (PdLibrary  *library,
 
   items = pd_library_list_inbox (library, all, &error);
   if (items == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   if (items->len == 0)
     g_print ("The inbox is empty.\n");
   for (guint i = 0; i < items->len; i++)
@@ -321,7 +311,7 @@ resolve_main (PdLibrary  *library,
   if (end == NULL || *end != '\0' || id <= 0)
     return usage (context, "The item is a number, as “paperdock-cli inbox” shows it.");
   if (!pd_sync_resolve (library, id, keep, NULL, &error))
-    return fail (error);
+    return pd_cli_fail (error);
   g_print ("Resolved item %" G_GINT64_FORMAT " (%s).\n", id, keep);
   return PD_EXIT_OK;
 }
@@ -336,7 +326,7 @@ log_main (PdLibrary  *library,
 
   entries = pd_library_list_sync_log (library, 200, &error);
   if (entries == NULL)
-    return fail (error);
+    return pd_cli_fail (error);
   for (guint i = 0; i < entries->len; i++)
     {
       const PdSyncLogEntry *e = entries->pdata[i];
