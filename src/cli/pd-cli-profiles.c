@@ -14,6 +14,7 @@
 #include "pd-library-error.h"
 #include "pd-naming.h"
 #include "pd-profile.h"
+#include "pd-secret.h"
 
 typedef int (*SubcommandFunc) (PdLibrary *library, int argc, char **argv);
 
@@ -720,6 +721,67 @@ cmd_require (PdLibrary  *library,
   return PD_EXIT_OK;
 }
 
+/* The PDF password of a profile that encrypts: read from standard input (never from the command
+ * line, where other users could see it in the process list) and kept in the keyring only. */
+static int
+cmd_password (PdLibrary  *library,
+              int         argc,
+              char      **argv)
+{
+  gboolean clear = FALSE;
+  GOptionEntry entries[] = {
+    { "clear", 0, 0, G_OPTION_ARG_NONE, &clear, "Forget the password", NULL },
+    { NULL }
+  };
+  g_autoptr(PdProfile) profile = NULL;
+  g_autofree char *kind = NULL;
+  g_autofree char *label = NULL;
+  g_autoptr(PdSecretText) password = NULL;
+  GError *error = NULL;
+  char buffer[1024];
+
+  if (!parse_options ("password", "NAME [--clear] < PASSWORD",
+                      "Set the password that opens the PDFs of a profile that encrypts them. It is "
+                      "read from standard input and kept in the keyring, never in the library.",
+                      entries, &argc, &argv))
+    return PD_EXIT_USAGE;
+  if (argc != 2)
+    {
+      g_printerr ("paperdock-cli profiles password: name one profile.\n");
+      return PD_EXIT_USAGE;
+    }
+  profile = pd_library_get_profile (library, argv[1], &error);
+  if (profile == NULL)
+    return pd_cli_fail (error);
+  kind = pd_secret_dup_pdf_password_kind (profile->name);
+  if (clear)
+    {
+      if (!pd_secret_clear (0, kind, NULL, &error))
+        return pd_cli_fail (error);
+      g_print ("Forgot the PDF password of “%s”.\n", profile->name);
+      return PD_EXIT_OK;
+    }
+
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    {
+      g_printerr ("paperdock-cli profiles password: give the password on standard input.\n");
+      return PD_EXIT_USAGE;
+    }
+  buffer[strcspn (buffer, "\r\n")] = '\0';
+  password = g_strdup (buffer);
+  explicit_bzero (buffer, sizeof buffer);
+  if (*password == '\0')
+    {
+      g_printerr ("paperdock-cli profiles password: the password is empty.\n");
+      return PD_EXIT_USAGE;
+    }
+  label = g_strdup_printf ("Paperdock: PDF password of the profile “%s”", profile->name);
+  if (!pd_secret_store (0, kind, label, password, NULL, &error))
+    return pd_cli_fail (error);
+  g_print ("The PDFs of “%s” will open with this password.\n", profile->name);
+  return PD_EXIT_OK;
+}
+
 static const Subcommand subcommands[] = {
   { "list", "", "List profiles", cmd_list },
   { "show", "NAME", "Show every setting of a profile", cmd_show },
@@ -730,6 +792,7 @@ static const Subcommand subcommands[] = {
   { "import", "FILE [--replace]", "Add the profiles of a file", cmd_import },
   { "preview", "NAME", "The name a scan would get now", cmd_preview },
   { "require", "[on|off]", "Whether every scan needs a profile", cmd_require },
+  { "password", "NAME < PASSWORD", "Set the password of an encrypting profile's PDFs", cmd_password },
 };
 
 static void

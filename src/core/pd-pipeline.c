@@ -18,7 +18,9 @@
 #include "pd-pdf-finish.h"
 #include "pd-pdf-writer.h"
 #include "pd-process-error.h"
+#include "pd-secret.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 struct _PdPipeline {
@@ -567,6 +569,7 @@ assemble_pdf (PdBatch     *batch,
   g_autofree char *pdf_path = NULL;
   g_autofree char *creator = NULL;
   PdPdfMetadata meta = { 0 };
+  g_autoptr(PdSecretText) password = NULL;
   guint n_failed = 0;
 
   pages = pd_library_list_pages (library, document->id, error);
@@ -620,14 +623,27 @@ assemble_pdf (PdBatch     *batch,
   meta.created = created;
   meta.pdfa = batch->profile != NULL && batch->profile->pdfa;
 
-  /* Never write an unprotected copy of what a profile says must be encrypted. */
+  /* The password comes from the keyring before anything is written: never an unprotected copy
+   * of what a profile says must be encrypted. */
   if (batch->profile != NULL && batch->profile->encrypt)
     {
-      g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
-                   "The profile “%s” asks for an encrypted PDF, but no PDF password can be kept "
-                   "for it yet; the pages are kept. Turn encryption off in the profile to make "
-                   "the PDF.", batch->profile->name);
-      return FALSE;
+      g_autofree char *kind = pd_secret_dup_pdf_password_kind (batch->profile->name);
+      g_autoptr(GError) secret_error = NULL;
+
+      password = pd_secret_lookup (0, kind, NULL, &secret_error);
+      if (password == NULL)
+        {
+          if (g_error_matches (secret_error, PD_SECRET_ERROR, PD_SECRET_ERROR_NOT_FOUND))
+            g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
+                         "The profile “%s” encrypts its PDFs, but no PDF password is set for it. "
+                         "Set one with “paperdock-cli profiles password %s”; the pages are kept.",
+                         batch->profile->name, batch->profile->name);
+          else
+            g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
+                         "The PDF password of the profile “%s” could not be read: %s The pages "
+                         "are kept.", batch->profile->name, secret_error->message);
+          return FALSE;
+        }
     }
 
   pdf_path = dup_pdf_path (pd_library_get_documents_dir (library), document->name);
@@ -635,10 +651,15 @@ assemble_pdf (PdBatch     *batch,
     return FALSE;
   {
     /* Linearized, so a viewer shows the first page of a long document at once. */
-    PdPdfFinishOptions finish = { .linearize = TRUE };
+    PdPdfFinishOptions finish = { .linearize = TRUE, .user_password = password };
 
     if (!pd_pdf_finish (pdf_path, &finish, error))
-      return FALSE;
+      {
+        /* An encryption that failed must not leave the readable PDF behind. */
+        if (password != NULL)
+          g_unlink (pdf_path);
+        return FALSE;
+      }
   }
 
   if (n_failed > 0)

@@ -83,14 +83,16 @@ pd_test_env_launcher (PdTestEnv        *env,
   return launcher;
 }
 
-int
-pd_test_run_cli_v (PdTestEnv         *env,
-                   const char *const *args,
-                   char             **out,
-                   char             **err)
+static int
+run_cli (PdTestEnv         *env,
+         const char        *input,
+         const char *const *args,
+         char             **out,
+         char             **err)
 {
   g_autoptr(GSubprocessLauncher) launcher =
-    pd_test_env_launcher (env, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    pd_test_env_launcher (env, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                               (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
@@ -108,7 +110,7 @@ pd_test_run_cli_v (PdTestEnv         *env,
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_subprocess_communicate_utf8 (proc, input, NULL, &stdout_text, &stderr_text, &error);
   g_assert_no_error (error);
   if (g_test_verbose ())
     g_printerr ("$ paperdock-cli %s\n%s%s", args[0], stdout_text, stderr_text);
@@ -122,21 +124,56 @@ pd_test_run_cli_v (PdTestEnv         *env,
 }
 
 int
+pd_test_run_cli_v (PdTestEnv         *env,
+                   const char *const *args,
+                   char             **out,
+                   char             **err)
+{
+  return run_cli (env, NULL, args, out, err);
+}
+
+static GPtrArray *
+collect_args (va_list ap)
+{
+  GPtrArray *args = g_ptr_array_new ();
+  const char *arg;
+
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+int
 pd_test_run_cli (PdTestEnv  *env,
                  char      **out,
                  char      **err,
                  ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
+  g_autoptr(GPtrArray) args = NULL;
   va_list ap;
 
   va_start (ap, err);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
+  args = collect_args (ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return pd_test_run_cli_v (env, (const char *const *) args->pdata, out, err);
+  return run_cli (env, NULL, (const char *const *) args->pdata, out, err);
+}
+
+/* The same, with @input on the program's standard input (passwords are read from there). */
+int
+pd_test_run_cli_stdin (PdTestEnv   *env,
+                       const char  *input,
+                       char       **out,
+                       char       **err,
+                       ...)
+{
+  g_autoptr(GPtrArray) args = NULL;
+  va_list ap;
+
+  va_start (ap, err);
+  args = collect_args (ap);
+  va_end (ap);
+  return run_cli (env, input, (const char *const *) args->pdata, out, err);
 }
 
 int

@@ -27,6 +27,11 @@ int         pd_test_run_cli_v        (PdTestEnv   *env,
                                       const char *const *args,
                                       char       **out,
                                       char       **err);
+int         pd_test_run_cli_stdin    (PdTestEnv   *env,
+                                      const char  *input,
+                                      char       **out,
+                                      char       **err,
+                                      ...) G_GNUC_NULL_TERMINATED;
 int         pd_test_run_tool         (const char *const *argv,
                                       char       **out);
 JsonNode   *pd_test_parse_json       (const char  *text);

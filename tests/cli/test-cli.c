@@ -557,10 +557,54 @@ test_profile_pdf_options (void)
 
   g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "profiles", "add", "Secret", "--device", "demo",
                                     "--encrypt", NULL), ==, 0);
+
+  /* Without a password in the keyring, no unprotected PDF is written, and the message says
+   * how to set one. */
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (pd_test_run_cli (env, &out, &err, "scan", "--profile", "Secret", "--pages", "1", NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "encrypted"));
+  g_assert_nonnull (strstr (err, "profiles password Secret"));
   g_assert_null (strstr (out, "Saved"));
+
+  /* With one, the PDF opens only with it (AES-256), and the password is in no file of the
+   * library. */
+  g_assert_cmpint (pd_test_run_cli_stdin (env, "correct horse battery\n", NULL, NULL,
+                                          "profiles", "password", "Secret", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&node, json_node_unref);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "scan", "--profile", "Secret", "--pages", "1",
+                                    "--json", NULL), ==, 0);
+  node = pd_test_parse_json (out);
+  doc = json_array_get_object_element (json_node_get_array (node), 0);
+  pdf = json_object_get_string_member (doc, "pdf");
+  {
+    const char *without[] = { "pdftotext", pdf, "-", NULL };
+    const char *with[] = { "pdftotext", "-upw", "correct horse battery", pdf, "-", NULL };
+    const char *check[] = { "qpdf", "--password=correct horse battery", "--check", pdf, NULL };
+    const char *info_argv[] = { "pdfinfo", "-upw", "correct horse battery", pdf, NULL };
+    g_autofree char *text = NULL;
+    g_autofree char *enc = NULL;
+    g_autofree char *words = pd_test_demo_words_path (1);
+
+    g_assert_cmpint (pd_test_run_tool (without, NULL), !=, 0);
+    g_assert_cmpint (pd_test_run_tool (with, &text), ==, 0);
+    g_assert_cmpfloat (pd_test_word_recall (words, text), >=, 0.95);
+    g_assert_cmpint (pd_test_run_tool (check, NULL), ==, 0);
+    g_assert_cmpint (pd_test_run_tool (info_argv, &enc), ==, 0);
+    g_assert_true (g_regex_match_simple ("Encrypted: +yes .*AES-256", enc, 0, 0));
+  }
+  {
+    const char *files[] = { "library.db", "library.db-wal" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *path = g_build_filename (env->library, files[i], NULL);
+        g_autofree char *db = NULL;
+        gsize db_len = 0;
+
+        if (g_file_get_contents (path, &db, &db_len, NULL))
+          g_assert_null (memmem (db, db_len, "correct horse", strlen ("correct horse")));
+      }
+  }
 }
 
 /* A profile with a folder destination: the documents it makes go to the folder account by

@@ -156,3 +156,11 @@ pd_secret_free (char *secret)
 {
   secret_password_free (secret);
 }
+
+char *
+pd_secret_dup_pdf_password_kind (const char *profile_name)
+{
+  g_autofree char *folded = g_utf8_casefold (profile_name, -1);
+
+  return g_strdup_printf ("pdf-password:%s", folded);
+}

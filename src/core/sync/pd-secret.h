@@ -32,7 +32,15 @@ gboolean  pd_secret_clear       (gint64        account_id,
                                  const char   *kind,
                                  GCancellable *cancellable,
                                  GError      **error);
+/* A profile's PDF password: the same keyring schema, account 0, kind "pdf-password:<profile>"
+ * with the profile's name case-folded, as profiles are looked up. */
+char     *pd_secret_dup_pdf_password_kind (const char *profile_name);
+
 /* Wipes the memory before freeing it. */
 void      pd_secret_free        (char         *secret);
+
+/* g_autoptr(PdSecretText) wipes a secret string when it goes out of scope. */
+typedef char PdSecretText;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdSecretText, pd_secret_free)
 
 G_END_DECLS
