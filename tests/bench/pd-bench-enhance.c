@@ -416,7 +416,10 @@ static int
 cmd_cer (const char *dir,
          const char *pdf)
 {
-  const char *argv[] = { "pdftotext", "-enc", "UTF-8", pdf, "-", NULL };
+  /* -layout reads each physical line left to right; without it poppler groups a right-hand
+   * column of figures into a block of its own and moves words between lines, which would count
+   * as recognition errors. Both tools are read the same way. */
+  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", pdf, "-", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) truths = list_pages (dir, ".txt", &error);
   g_autofree char *out = NULL;

@@ -12,6 +12,7 @@
 #include "pd-enhance.h"
 #include "pd-ocr.h"
 #include "pd-page-processor.h"
+#include "pd-pdf-writer.h"
 #include "pd-process-private.h"
 #include "pd-test-process.h"
 
@@ -27,6 +28,31 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BOX, box_free)
 
 /* Character error rates of every degraded text page read in this run, for the summary. */
 static GArray *error_rates;
+static GArray *pdf_error_rates;  /* of the text a reader gets back from the page's PDF */
+
+/* Writes the processed page as a one-page PDF and reads its text back as a reader would. */
+static char *
+dup_pdf_text (const PdPageResult *result,
+              const char         *name)
+{
+  g_autofree char *pdf = g_strdup_printf ("%s/%s.pdf", g_get_user_cache_dir (), name);
+  PdPdfPage page = { result->image_path, result->encoding, result->width, result->height,
+                     result->dpi, result->channels, result->words };
+  PdPdfMetadata meta = { .title = name };
+  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", pdf, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+  int status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  g_assert_true (pd_pdf_write (pdf, &page, 1, &meta, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &text, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  return text;
+}
 
 static PIX *
 load_demo (guint    number,
@@ -77,11 +103,15 @@ check_text (const PdPageResult *result,
             const char         *name)
 {
   double cer = pd_degrade_cer (truth, result->text);
+  g_autofree char *pdf_text = dup_pdf_text (result, name);
+  double pdf_cer = pd_degrade_cer (truth, pdf_text);
 
-  g_test_message ("%s: character error rate %.2f %%", name, cer * 100);
+  g_test_message ("%s: character error rate %.2f %%, of the PDF's text %.2f %%", name, cer * 100,
+                  pdf_cer * 100);
   if (cer > 0.01)
     g_test_message ("%s read as: %s", name, result->text);
   g_array_append_val (error_rates, cer);
+  g_array_append_val (pdf_error_rates, pdf_cer);
   g_assert_false (result->is_blank);
   return cer;
 }
@@ -453,6 +483,21 @@ test_error_rate (void)
                   error_rates->len, 100 * sum / error_rates->len, 100 * worst);
   g_assert_cmpfloat (sum / error_rates->len, <=, 0.01);
   g_assert_cmpfloat (worst, <=, 0.03);
+
+  /* And what a person gets from the PDF itself. */
+  sum = worst = 0;
+  for (guint i = 0; i < pdf_error_rates->len; i++)
+    {
+      double cer = g_array_index (pdf_error_rates, double, i);
+
+      sum += cer;
+      worst = MAX (worst, cer);
+    }
+  g_test_message ("the same pages' PDFs: mean character error rate %.2f %%, worst %.2f %%",
+                  100 * sum / pdf_error_rates->len, 100 * worst);
+  g_assert_cmpuint (pdf_error_rates->len, ==, error_rates->len);
+  g_assert_cmpfloat (sum / pdf_error_rates->len, <=, 0.01);
+  g_assert_cmpfloat (worst, <=, 0.03);
 }
 
 int
@@ -464,6 +509,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   _pd_process_init_leptonica ();
   error_rates = g_array_new (FALSE, FALSE, sizeof (double));
+  pdf_error_rates = g_array_new (FALSE, FALSE, sizeof (double));
 
   g_test_add_func ("/enhance/skew-angles", test_skew_angles);
   g_test_add_func ("/enhance/skew-pages", test_skew_pages);
@@ -477,6 +523,7 @@ main (int    argc,
 
   status = g_test_run ();
   g_array_unref (error_rates);
+  g_array_unref (pdf_error_rates);
   pd_ocr_release_thread_engine ();
   pd_enhance_release_thread_engine ();
   return status;
