@@ -115,6 +115,60 @@ test_upload_new (Fixture       *f,
   g_assert_no_error (error);
 }
 
+typedef struct {
+  guint   pending;
+  guint   failed;
+} RaceState;
+
+static void
+race_upload_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RaceState *state = user_data;
+  g_autoptr(PdRemoteInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!pd_connector_upload_finish (PD_CONNECTOR (source), result, &info, &error))
+    {
+      g_test_message ("upload failed: %s", error->message);
+      state->failed++;
+    }
+  state->pending--;
+}
+
+/* Several uploads at once into the same new folder all try to make it; the ones that lose the
+ * race (mod_dav_fs answers their MKCOL with 403) must still upload, not be rejected. */
+static void
+test_concurrent_new_folder (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *local = pd_test_make_file ("race.pdf", 40 * 1024);
+  g_autoptr(GPtrArray) connectors = g_ptr_array_new_with_free_func (g_object_unref);
+  RaceState state = { 0 };
+
+  /* One connector per upload, as the engine's workers have: none knows the folder yet. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *remote = g_strdup_printf ("Race/2026/doc-%u.pdf", i);
+      PdConnector *connector = new_connector ("Office NAS", PD_TEST_WEBDAV_PASSWORD);
+
+      g_ptr_array_add (connectors, connector);
+      state.pending++;
+      pd_connector_upload_async (connector, local, remote, NULL, NULL, NULL, race_upload_cb, &state);
+    }
+  while (state.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (state.failed, ==, 0);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Race/2026/doc-%u.pdf", i);
+      g_autofree char *stored = on_server (name);
+
+      pd_test_assert_same_file (local, stored);
+    }
+}
+
 static void
 test_create_collision (Fixture       *f,
                        gconstpointer  data)
@@ -383,6 +437,7 @@ main (int argc, char **argv)
 #define ADD(path, func) \
   g_test_add ("/sync/webdav/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("upload-new", test_upload_new);
+  ADD ("concurrent-new-folder", test_concurrent_new_folder);
   ADD ("create-collision", test_create_collision);
   ADD ("update", test_update);
   ADD ("metadata", test_metadata);

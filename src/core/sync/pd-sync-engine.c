@@ -20,7 +20,7 @@
 #include "pd-sync-engine.h"
 
 #define DEFAULT_MAX_ATTEMPTS     10
-#define DEFAULT_MAX_PER_ACCOUNT  2
+#define DEFAULT_MAX_PER_ACCOUNT  4  /* as rclone's transfers; Nextcloud's client uses 6 */
 #define DEFAULT_PERIOD_SECONDS   (15 * 60)
 #define BACKOFF_BASE_SECONDS     30
 #define BACKOFF_CAP_SECONDS      (6 * 3600)
@@ -351,6 +351,53 @@ is_ours (const PdRemoteInfo *info,
   return TRUE;
 }
 
+static char *
+file_sha256 (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, error);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guchar buffer[64 * 1024];
+  gssize n;
+
+  if (in == NULL)
+    return NULL;
+  while ((n = g_input_stream_read (G_INPUT_STREAM (in), buffer, sizeof buffer, NULL, error)) > 0)
+    g_checksum_update (checksum, buffer, n);
+  if (n < 0)
+    return NULL;
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+/* Whether the remote file holds exactly our PDF's bytes. A connector that stores the metadata
+ * in a second request (WebDAV: PUT, then PROPPATCH) leaves our file without its uuid when the
+ * connection or the process dies in between; this is how it is still recognised as ours. */
+static gboolean
+remote_has_our_bytes (AccountWork        *work,
+                      PdConnector        *connector,
+                      const PdSyncState  *state,
+                      const char         *remote_path,
+                      gboolean           *same,
+                      GError            **error)
+{
+  g_autofree char *name = g_strdup_printf ("%s.pd-compare", state->uuid);
+  g_autofree char *path = g_build_filename (work->versions_dir, name, NULL);
+  g_autoptr(PdRemoteInfo) info = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *theirs = NULL;
+
+  *same = FALSE;
+  if (!do_download (connector, remote_path, path, work->cancellable, &info, error))
+    return FALSE;
+  theirs = file_sha256 (path, error);
+  g_unlink (path);
+  if (theirs == NULL || (ours = file_sha256 (state->pdf_path, error)) == NULL)
+    return FALSE;
+  *same = g_str_equal (ours, theirs);
+  return TRUE;
+}
+
 /* Maps a failure to an outcome; fills @rec. */
 static void
 classify_failure (AccountWork       *work,
@@ -531,6 +578,8 @@ sync_one (AccountWork       *work,
           !g_error_matches (error, PD_SYNC_ERROR, PD_SYNC_ERROR_NOT_FOUND))
         break;
 
+      /* The refusal is understood; only a failing stat is an error from here. */
+      g_clear_error (&error);
       remote = do_stat (connector, remote_path, work->cancellable, &error);
       if (remote == NULL)
         break;
@@ -572,6 +621,24 @@ sync_one (AccountWork       *work,
                                   "again.", remote_path, work->account->name);
           inbox_kind = "remote_deleted";
           continue;
+        }
+
+      if (expected == NULL && remote->etag != NULL && remote->size == size &&
+          g_hash_table_lookup (remote->metadata, "uuid") == NULL)
+        {
+          gboolean same;
+
+          if (!remote_has_our_bytes (work, connector, state, remote_path, &same, &error))
+            break;
+          if (same)
+            {
+              /* Our upload whose metadata never reached the server: replace it in place (same
+               * bytes) so it gets them, instead of sending a second copy under another name. */
+              g_debug ("%s holds the bytes of %s without its metadata", remote_path,
+                       state->uuid);
+              expected = g_strdup (remote->etag);
+              continue;
+            }
         }
 
       if (expected == NULL)

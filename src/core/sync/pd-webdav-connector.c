@@ -558,6 +558,17 @@ ensure_folders (PdWebdavConnector  *self,
       if (response == NULL)
         return FALSE;
       status = soup_message_get_status (msg);
+      /* Another upload into the same new folder may have made it first: mod_dav_fs then says
+       * 403 (others say 405 or 409). Look again before calling it an error. */
+      if (status == SOUP_STATUS_FORBIDDEN || status == SOUP_STATUS_CONFLICT)
+        {
+          g_autoptr(PdRemoteInfo) again = NULL;
+          gboolean is_collection = FALSE;
+
+          again = dav_stat (self, uri, path, &is_collection, cancellable, NULL);
+          if (again != NULL && again->exists && is_collection)
+            status = SOUP_STATUS_METHOD_NOT_ALLOWED;
+        }
       /* 405: it exists after all (someone else just made it). */
       if (status != SOUP_STATUS_CREATED && status != SOUP_STATUS_METHOD_NOT_ALLOWED)
         {
