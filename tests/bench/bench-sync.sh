@@ -35,6 +35,7 @@ if [ "${1:-}" = __paperdock ]; then
     passes=$((passes + 1))
     out=$("$cli" --library "$lib" sync --wait) ||
       { echo "$out" >&2; "$cli" --library "$lib" inbox >&2; exit 1; }
+    echo "  pass $passes: $out" | head -1 >&2
     case "$out" in *"still waiting"*) ;; *) break ;; esac
     [ "$passes" -lt "$max_passes" ] || { echo "$out" >&2; exit 1; }
   done
@@ -214,7 +215,7 @@ row() {
   awk -v name="$1" -v t="${2%% *}" -v p="${2##* }" -v tr="$t_rc" -v n="$n" -v f="$3" 'BEGIN {
     printf "%-50s %9.2f %9.4f %11.2fx %7d %8s\n", name, t, t / n, t / tr, p, f }'
 }
-row "paperdock-cli sync --wait (2 per account)" "$pd" "-"
+row "paperdock-cli sync --wait (4 per account)" "$pd" "-"
 row "(a) rclone copy (4 transfers)" "$rc" "-"
 row "(b) curl -T, serial loop" "$cu" "-"
 row "paperdock, 10% PUTs 503 (sync --wait until done)" "$pd503" "$pd503_faults"
