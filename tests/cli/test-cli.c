@@ -489,9 +489,16 @@ test_profile_separation (void)
     pixDestroy (&page);
   }
 
+  g_autofree char *share = g_build_filename (env->dir, "share", NULL);
+
+  /* The sheet's value names the document and picks its folder at the destination. */
+  g_assert_cmpint (g_mkdir (share, 0700), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "accounts", "add", "folder", "Claims-share",
+                                    "--path", share, NULL), ==, 0);
   g_assert_cmpint (pd_test_run_cli (env, NULL, &err, "profiles", "add", "Claims", "--device", "demo",
                                     "--separation", "barcode", "--separator-pattern", "SEP-[0-9]+",
-                                    "--blank", "remove", "--name-template", "{barcode}_{counter:3}", NULL), ==, 0);
+                                    "--blank", "remove", "--name-template", "{barcode}_{counter:3}",
+                                    "--destination", "Claims-share:claims/{barcode}", NULL), ==, 0);
   g_assert_cmpint (pd_test_run_cli (env, &out, &err, "import", "--profile", "Claims", "--json",
                                     sep1, p1, p2, sep2, p3, blank, NULL), ==, 0);
   node = pd_test_parse_json (out);
@@ -512,6 +519,17 @@ test_profile_separation (void)
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "search", "SEP-0002", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "SEP-0002_002"));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "sync", "--wait", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Accepted: 2"));
+  {
+    g_autofree char *a = g_build_filename (share, "claims", "SEP-0001", "SEP-0001_001.pdf", NULL);
+    g_autofree char *b = g_build_filename (share, "claims", "SEP-0002", "SEP-0002_002.pdf", NULL);
+
+    g_assert_true (g_file_test (a, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (b, G_FILE_TEST_IS_REGULAR));
+  }
 
   /* show tells a person which pages were left out and why */
   g_clear_pointer (&out, g_free);
