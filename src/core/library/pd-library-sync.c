@@ -622,6 +622,8 @@ pd_library_set_document_destination (PdLibrary   *self,
                        destination != NULL ? destination : "(none)", error) ||
       !sync_tx_commit (tx, error))
     return FALSE;
+  /* The transaction goes before the lock: freed later it would roll back another thread's. */
+  g_clear_pointer (&tx, sync_tx_free);
   g_clear_pointer (&sdb, sync_db_lock_free);
   emit_changed (self, document_id);
   return TRUE;
@@ -878,6 +880,8 @@ pd_library_record_sync (PdLibrary           *self,
   if (!journal_insert (sdb, record->document_id, what, detail, error) ||
       !sync_tx_commit (tx, error))
     return FALSE;
+  /* The transaction goes before the lock: freed later it would roll back another thread's. */
+  g_clear_pointer (&tx, sync_tx_free);
   g_clear_pointer (&sdb, sync_db_lock_free);
   emit_changed (self, record->document_id);
   return TRUE;
@@ -1081,6 +1085,8 @@ pd_library_resolve_inbox_item (PdLibrary   *self,
   if (!journal_insert (sdb, item->document_id, "inbox resolved", detail, error) ||
       !sync_tx_commit (tx, error))
     return FALSE;
+  /* The transaction goes before the lock: freed later it would roll back another thread's. */
+  g_clear_pointer (&tx, sync_tx_free);
   g_clear_pointer (&sdb, sync_db_lock_free);
   emit_changed (self, item->document_id);
   return TRUE;
@@ -1152,6 +1158,8 @@ pd_library_replace_document_pdf (PdLibrary   *self,
     }
   if (!journal_insert (sdb, document_id, what, pdf_path, error) || !sync_tx_commit (tx, error))
     return FALSE;
+  /* The transaction goes before the lock: freed later it would roll back another thread's. */
+  g_clear_pointer (&tx, sync_tx_free);
   g_clear_pointer (&sdb, sync_db_lock_free);
   emit_changed (self, document_id);
   return TRUE;
@@ -1205,6 +1213,8 @@ pd_library_set_document_evicted (PdLibrary  *self,
                                : "PDF downloaded again", error) ||
       !sync_tx_commit (tx, error))
     return FALSE;
+  /* The transaction goes before the lock: freed later it would roll back another thread's. */
+  g_clear_pointer (&tx, sync_tx_free);
   g_clear_pointer (&sdb, sync_db_lock_free);
   emit_changed (self, document_id);
   return TRUE;

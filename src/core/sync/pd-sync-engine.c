@@ -388,6 +388,20 @@ remote_has_our_bytes (AccountWork        *work,
   g_autofree char *theirs = NULL;
 
   *same = FALSE;
+  /* A process killed during an earlier comparison left its copy, or the download's
+   * temporary file, behind: they are only ever ours to remove. */
+  {
+    g_autoptr(GDir) dir = g_dir_open (work->versions_dir, 0, NULL);
+    const char *entry;
+
+    while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_prefix (entry, name))
+        {
+          g_autofree char *stale = g_build_filename (work->versions_dir, entry, NULL);
+
+          g_unlink (stale);
+        }
+  }
   if (!do_download (connector, remote_path, path, work->cancellable, &info, error))
     return FALSE;
   theirs = file_sha256 (path, error);
@@ -623,7 +637,9 @@ sync_one (AccountWork       *work,
           continue;
         }
 
-      if (expected == NULL && remote->etag != NULL && remote->size == size &&
+      /* Also when we expected an etag: a replace refused only because the etag was still
+       * weak, with the check that would have waited it out lost, is no conflict either. */
+      if (remote->etag != NULL && remote->size == size &&
           g_hash_table_lookup (remote->metadata, "uuid") == NULL)
         {
           gboolean same;
@@ -636,6 +652,7 @@ sync_one (AccountWork       *work,
                * bytes) so it gets them, instead of sending a second copy under another name. */
               g_debug ("%s holds the bytes of %s without its metadata", remote_path,
                        state->uuid);
+              g_free (expected);
               expected = g_strdup (remote->etag);
               continue;
             }
