@@ -288,8 +288,8 @@ backoff_us (guint attempts)
     delay *= 2;
   delay = MIN (delay, BACKOFF_CAP_SECONDS);
   /* Jitter: anywhere in the upper half, so many clients do not come back together. */
-  return (delay * G_USEC_PER_SEC / 2) + g_random_int_range (0, (gint32) MAX (1, delay / 2)) *
-         G_USEC_PER_SEC;
+  return (delay * G_USEC_PER_SEC / 2) +
+         (gint64) g_random_int_range (0, (gint32) MAX (1, delay / 2)) * G_USEC_PER_SEC;
 }
 
 static void
