@@ -14,7 +14,7 @@ cd "$top"
 packages=(
   meson ninja-build pkg-config gcc python3
   libglib2.0-dev libglib2.0-bin libjson-glib-dev
-  libgtk-4-dev libadwaita-1-dev
+  libgtk-4-dev libadwaita-1-dev librsvg2-common adwaita-icon-theme
   libsane-dev libsane1 sane-utils
   libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
   libleptonica-dev libcairo2-dev libsqlite3-dev libpoppler-glib-dev poppler-utils libjpeg-dev
