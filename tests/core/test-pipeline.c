@@ -129,24 +129,26 @@ test_overlap (void)
   g_autoptr(PdScanOptions) scan = pd_scan_options_new ();
   g_autoptr(PdDocument) document = NULL;
   g_autoptr(GError) error = NULL;
-  const char *options[] = { "test-picture=Grid", "read-delay=yes", "read-delay-duration=30000",
+  const char *options[] = { "test-picture=Grid", "read-delay=yes", "read-delay-duration=60000",
                             "read-limit=yes", "read-limit-size=32768", NULL };
 
   scan->device = g_strdup ("test:0");
   scan->source = PD_SCAN_SOURCE_ADF;
   scan->resolution = 100;
-  scan->max_pages = 4;
+  scan->max_pages = 5;
   scan->sane_options = g_strdupv ((char **) options);
 
   document = run_scan (&f, scan, &error);
   g_assert_no_error (error);
   g_assert_nonnull (document);
-  g_assert_cmpuint (document->n_pages, ==, 4);
+  g_assert_cmpuint (document->n_pages, ==, 5);
   g_assert_cmpint (document->state, ==, PD_DOC_STATE_READY);
-  g_test_message ("page 1 recognized %.2f s before page 4 was captured",
-                  (f.captured_at[3] - f.recognized_at[0]) / 1e6);
+  /* About 1.8 s a page from the scanner: page 1 is read long before the last page leaves it,
+   * even in a sanitizer build. */
+  g_test_message ("page 1 recognized %.2f s before page 5 was captured",
+                  (f.captured_at[4] - f.recognized_at[0]) / 1e6);
   g_assert_cmpint (f.recognized_at[0], >, 0);
-  g_assert_cmpint (f.recognized_at[0], <, f.captured_at[3]);
+  g_assert_cmpint (f.recognized_at[0], <, f.captured_at[4]);
 }
 
 /* Six real pages through SANE, deskew, OCR, SQLite and the PDF: the main context keeps
