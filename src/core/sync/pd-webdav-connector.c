@@ -30,9 +30,10 @@
 #include "pd-fs.h"
 #include "pd-sync-private.h"
 #include "pd-webdav-connector.h"
+#include "pd-webdav-xml.h"
 
-#define DAV_NS "DAV:"
-#define PD_NS "urn:paperdock"
+#define DAV_NS PD_WEBDAV_DAV_NS
+#define PD_NS PD_WEBDAV_PD_NS
 #define IO_TIMEOUT_SECONDS 60
 #define IDLE_TIMEOUT_SECONDS 30
 #define READ_BUFFER_SIZE (128 * 1024)
@@ -302,144 +303,6 @@ send_message (PdWebdavConnector  *self,
   return response;
 }
 
-/* Apache marks the etag of a file changed within the last second as weak (W/"…") and then
- * strong ("…") once that second has passed, for the very same content. Keeping the weak marker
- * would make an unchanged file look changed; sending it in If-Match could never match. */
-static char *
-normalize_etag (const char *etag)
-{
-  if (etag == NULL)
-    return NULL;
-  if (g_str_has_prefix (etag, "W/"))
-    etag += 2;
-  return g_strdup (etag);
-}
-
-/* XML */
-
-static gboolean
-node_is (xmlNode    *node,
-         const char *ns,
-         const char *name)
-{
-  return node->type == XML_ELEMENT_NODE && node->ns != NULL && node->ns->href != NULL &&
-         strcmp ((const char *) node->ns->href, ns) == 0 &&
-         strcmp ((const char *) node->name, name) == 0;
-}
-
-static char *
-node_text (xmlNode *node)
-{
-  xmlChar *content = xmlNodeGetContent (node);
-  char *text = g_strdup (content != NULL ? (const char *) content : "");
-
-  xmlFree (content);
-  return g_strstrip (text);
-}
-
-static guint
-status_line_code (xmlNode *node)
-{
-  g_autofree char *line = node_text (node);
-  guint status = 0;
-
-  if (!soup_headers_parse_status_line (line, NULL, &status, NULL))
-    return 0;
-  return status;
-}
-
-static xmlDoc *
-parse_xml (GBytes *body)
-{
-  gsize len = 0;
-  const char *data = g_bytes_get_data (body, &len);
-
-  if (data == NULL || len == 0 || len > G_MAXINT)
-    return NULL;
-  /* No network, no entity expansion: a hostile server gets no XXE. */
-  return xmlReadMemory (data, (int) len, "response.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-}
-
-/* Fills @info from the first <response> of a 207 multistatus answer to PROPFIND. */
-static gboolean
-parse_propfind (GBytes       *body,
-                PdRemoteInfo *info,
-                gboolean     *is_collection)
-{
-  xmlDoc *doc = parse_xml (body);
-  xmlNode *root = doc != NULL ? xmlDocGetRootElement (doc) : NULL;
-  xmlNode *response = NULL;
-
-  *is_collection = FALSE;
-  if (root == NULL || !node_is (root, DAV_NS, "multistatus"))
-    {
-      if (doc != NULL)
-        xmlFreeDoc (doc);
-      return FALSE;
-    }
-  for (xmlNode *n = root->children; n != NULL && response == NULL; n = n->next)
-    if (node_is (n, DAV_NS, "response"))
-      response = n;
-
-  for (xmlNode *ps = response != NULL ? response->children : NULL; ps != NULL; ps = ps->next)
-    {
-      xmlNode *prop = NULL;
-      guint status = 0;
-
-      if (!node_is (ps, DAV_NS, "propstat"))
-        continue;
-      for (xmlNode *c = ps->children; c != NULL; c = c->next)
-        {
-          if (node_is (c, DAV_NS, "status"))
-            status = status_line_code (c);
-          else if (node_is (c, DAV_NS, "prop"))
-            prop = c;
-        }
-      if (!SOUP_STATUS_IS_SUCCESSFUL (status) || prop == NULL)
-        continue;
-
-      for (xmlNode *p = prop->children; p != NULL; p = p->next)
-        {
-          if (p->type != XML_ELEMENT_NODE || p->ns == NULL)
-            continue;
-          if (node_is (p, DAV_NS, "getetag"))
-            {
-              g_autofree char *text = node_text (p);
-
-              g_free (info->etag);
-              info->etag = normalize_etag (text);
-            }
-          else if (node_is (p, DAV_NS, "getcontentlength"))
-            {
-              g_autofree char *text = node_text (p);
-
-              info->size = g_ascii_strtoull (text, NULL, 10);
-            }
-          else if (node_is (p, DAV_NS, "getlastmodified"))
-            {
-              g_autofree char *text = node_text (p);
-              g_autoptr(GDateTime) dt = soup_date_time_new_from_http_string (text);
-
-              if (dt != NULL)
-                info->modified = g_date_time_to_unix (dt);
-            }
-          else if (node_is (p, DAV_NS, "resourcetype"))
-            {
-              for (xmlNode *t = p->children; t != NULL; t = t->next)
-                if (node_is (t, DAV_NS, "collection"))
-                  *is_collection = TRUE;
-            }
-          else if (strcmp ((const char *) p->ns->href, PD_NS) == 0)
-            g_hash_table_insert (info->metadata, g_strdup ((const char *) p->name), node_text (p));
-        }
-    }
-
-  info->exists = response != NULL;
-  xmlFreeDoc (doc);
-  return response != NULL;
-}
-
 /* PROPFIND Depth 0. A missing resource is not an error: info->exists is FALSE. */
 static PdRemoteInfo *
 dav_stat (PdWebdavConnector  *self,
@@ -473,7 +336,8 @@ dav_stat (PdWebdavConnector  *self,
       set_http_error (self, error, msg, remote_path);
       return NULL;
     }
-  if (!parse_propfind (response, info, is_collection))
+  if (!_pd_webdav_parse_propfind (g_bytes_get_data (response, NULL), g_bytes_get_size (response),
+                                  info, is_collection))
     {
       g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
                    _("The server of account “%s” gave an answer Paperdock does not understand "
@@ -600,7 +464,7 @@ proppatch (PdWebdavConnector  *self,
   g_autoptr(GBytes) request = NULL;
   g_autoptr(GBytes) response = NULL;
   g_autoptr(SoupMessage) msg = NULL;
-  xmlDoc *answer;
+  gboolean parsed;
   GHashTableIter iter;
   gpointer key, value;
   guint failed = 0;
@@ -638,29 +502,13 @@ proppatch (PdWebdavConnector  *self,
       return FALSE;
     }
 
-  /* Every <status> in the answer must be a success: PROPPATCH is all or nothing. */
-  answer = parse_xml (response);
-  if (answer != NULL)
-    {
-      GQueue todo = G_QUEUE_INIT;
+  {
+    gsize len = 0;
+    const char *data = g_bytes_get_data (response, &len);
 
-      g_queue_push_tail (&todo, xmlDocGetRootElement (answer));
-      while (!g_queue_is_empty (&todo))
-        {
-          xmlNode *n = g_queue_pop_head (&todo);
-
-          for (xmlNode *c = n->children; c != NULL; c = c->next)
-            {
-              if (node_is (c, DAV_NS, "status"))
-                failed = SOUP_STATUS_IS_SUCCESSFUL (status_line_code (c)) ? failed
-                                                                          : status_line_code (c);
-              else if (c->type == XML_ELEMENT_NODE)
-                g_queue_push_tail (&todo, c);
-            }
-        }
-      xmlFreeDoc (answer);
-    }
-  if (answer == NULL || failed != 0)
+    parsed = _pd_webdav_parse_proppatch (data, len, &failed);
+  }
+  if (!parsed || failed != 0)
     {
       GError *e = g_error_new (PD_SYNC_ERROR,
                                failed == SOUP_STATUS_FORBIDDEN ? PD_SYNC_ERROR_FORBIDDEN
@@ -717,7 +565,7 @@ upload_thread (GTask        *task,
   g_autofree char *put_etag = NULL;
   g_autofree char *content_type = NULL;
   g_autofree char *mime = NULL;
-  g_autofree char *expected = normalize_etag (data->expected_etag);
+  g_autofree char *expected = _pd_webdav_normalize_etag (data->expected_etag);
   gboolean is_collection;
   gboolean waited = FALSE;
   guint n;
@@ -771,7 +619,7 @@ upload_thread (GTask        *task,
       status = soup_message_get_status (msg);
       if (SOUP_STATUS_IS_SUCCESSFUL (status))
         {
-          put_etag = normalize_etag (soup_message_headers_get_one (
+          put_etag = _pd_webdav_normalize_etag (soup_message_headers_get_one (
                                        soup_message_get_response_headers (msg), "ETag"));
           break;
         }
@@ -981,7 +829,7 @@ download_thread (GTask        *task,
     }
 
   info->exists = TRUE;
-  info->etag = normalize_etag (soup_message_headers_get_one (headers, "ETag"));
+  info->etag = _pd_webdav_normalize_etag (soup_message_headers_get_one (headers, "ETag"));
   last_modified = soup_message_headers_get_one (headers, "Last-Modified");
   if (last_modified != NULL)
     {
@@ -1012,7 +860,7 @@ delete_thread (GTask        *task,
       return;
     }
   uri = build_uri (self, parts, g_strv_length (parts), FALSE);
-  expected = normalize_etag (data->expected_etag);
+  expected = _pd_webdav_normalize_etag (data->expected_etag);
   for (gboolean waited = FALSE;; waited = TRUE)
     {
       g_autoptr(SoupMessage) msg = new_message ("DELETE", uri);
