@@ -714,6 +714,37 @@ pd_library_count_sync_pending (PdLibrary  *self,
 }
 
 gboolean
+pd_library_get_next_sync_attempt (PdLibrary  *self,
+                                  guint       max_attempts,
+                                  gint64     *when,
+                                  GError    **error)
+{
+  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (when != NULL, FALSE);
+
+  *when = 0;
+  if ((sdb = sync_db_lock (self, error)) == NULL ||
+      (stmt = prepare (sdb, "SELECT min (d.next_attempt_at) FROM documents d WHERE " DUE_FILTER
+                       " AND ?1 = ?1", error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, 0);
+  sqlite3_bind_int64 (stmt, 2, max_attempts);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (sdb->db, error, rc, "find the next document to sync");
+      return FALSE;
+    }
+  if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    *when = MAX (sqlite3_column_int64 (stmt, 0), 1);
+  return TRUE;
+}
+
+gboolean
 pd_library_set_remote_path (PdLibrary   *self,
                             gint64       document_id,
                             const char  *remote_path,

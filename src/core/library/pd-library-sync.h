@@ -157,6 +157,12 @@ GPtrArray   *pd_library_list_sync_due   (PdLibrary     *self,
 guint        pd_library_count_sync_pending (PdLibrary  *self,
                                          guint          max_attempts,
                                          GError       **error);
+/* When the earliest pending document may be tried (its stored next_attempt_at, microseconds of
+ * real time; at most "now" for a document due already), or 0 when nothing is pending. */
+gboolean     pd_library_get_next_sync_attempt (PdLibrary *self,
+                                               guint      max_attempts,
+                                               gint64    *when,
+                                               GError   **error);
 /* Written before the first byte is sent, so a restart uses the same name. */
 gboolean     pd_library_set_remote_path (PdLibrary     *self,
                                          gint64         document_id,

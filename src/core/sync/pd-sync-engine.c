@@ -36,7 +36,7 @@ struct _PdSyncEngine
   PdLibrary       *library;
   GMainContext    *context;          /* where signals and notifications are emitted */
   GCancellable    *cancellable;
-  GNetworkMonitor *monitor;          /* borrowed singleton, but we hold a ref */
+  GNetworkMonitor *monitor;          /* the default one unless a test gave its own */
   GMutex           pass_mutex;       /* one pass at a time in this process */
   guint            periodic_id;
   guint            debounce_id;
@@ -70,6 +70,7 @@ enum {
   PROP_MAX_ATTEMPTS,
   PROP_MAX_PER_ACCOUNT,
   PROP_PERIOD_SECONDS,
+  PROP_NETWORK_MONITOR,
   N_PROPS
 };
 
@@ -438,9 +439,18 @@ classify_failure (AccountWork       *work,
            error->domain == PD_LIBRARY_ERROR)
     {
       rec->outcome = PD_SYNC_OUTCOME_RETRY;
-      rec->next_attempt_at = now + backoff_us (state->sync_attempts + 1);
       *message = g_strdup (error->message);
-      if (state->sync_attempts + 1 >= work->engine->max_attempts)
+      if (work->engine->monitor != NULL &&
+          !g_network_monitor_get_network_available (work->engine->monitor))
+        {
+          /* Offline is the normal state of a field laptop, not a failing server: such tries
+           * never count toward giving up, and the network's return starts the next pass. */
+          rec->reset_attempts = TRUE;
+          rec->next_attempt_at = now;
+        }
+      else
+        rec->next_attempt_at = now + backoff_us (state->sync_attempts + 1);
+      if (!rec->reset_attempts && state->sync_attempts + 1 >= work->engine->max_attempts)
         {
           rec->inbox_kind = "gave_up";
           g_free (*message);
@@ -912,6 +922,12 @@ run_pass_thread (GTask        *task,
 
   if (!g_atomic_int_get (&self->paused) && !g_cancellable_is_cancelled (cancellable))
     summary->evicted = evict (self);
+  if (!pd_library_get_next_sync_attempt (self->library, self->max_attempts,
+                                         &summary->next_attempt_at, &error))
+    {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
 
   g_mutex_unlock (&self->pass_mutex);
   g_task_return_pointer (task, summary, g_free);
@@ -978,6 +994,16 @@ triggered_pass_cb (GObject      *object,
     {
       self->pass_again = FALSE;
       schedule_pass (self, 0);
+    }
+  else if (summary.next_attempt_at > 0 && !g_atomic_int_get (&self->paused) &&
+           g_network_monitor_get_network_available (self->monitor))
+    {
+      /* The stored wait is the truth (it survives a restart); this timer only wakes us when it
+       * ends, so a one-hour throttle costs nothing in between. */
+      gint64 delay_ms = (summary.next_attempt_at - g_get_real_time ()) / 1000;
+      gint64 cap_ms = (self->period_seconds > 0 ? self->period_seconds : 24 * 3600) * (gint64) 1000;
+
+      schedule_pass (self, (guint) CLAMP (delay_ms + 50, 0, cap_ms));
     }
 }
 
@@ -1055,7 +1081,8 @@ pd_sync_engine_start (PdSyncEngine *self)
 
   g_signal_connect_object (self->library, "document-changed",
                            G_CALLBACK (document_changed_cb), self, 0);
-  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  if (self->monitor == NULL)
+    self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_object (self->monitor, "network-changed",
                            G_CALLBACK (network_changed_cb), self, 0);
   if (self->period_seconds > 0)
@@ -1169,6 +1196,7 @@ pd_sync_engine_get_property (GObject    *object,
     case PROP_MAX_ATTEMPTS: g_value_set_uint (value, self->max_attempts); break;
     case PROP_MAX_PER_ACCOUNT: g_value_set_uint (value, self->max_per_account); break;
     case PROP_PERIOD_SECONDS: g_value_set_uint (value, self->period_seconds); break;
+    case PROP_NETWORK_MONITOR: g_value_set_object (value, self->monitor); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   g_mutex_unlock (&self->progress_mutex);
@@ -1187,6 +1215,9 @@ pd_sync_engine_set_property (GObject      *object,
     {
     case PROP_LIBRARY:
       self->library = g_value_dup_object (value);
+      break;
+    case PROP_NETWORK_MONITOR:
+      self->monitor = g_value_dup_object (value);
       break;
     case PROP_MAX_ATTEMPTS:
     case PROP_MAX_PER_ACCOUNT:
@@ -1236,6 +1267,11 @@ pd_sync_engine_class_init (PdSyncEngineClass *klass)
     g_param_spec_uint ("max-per-account", NULL, NULL, 1, 16, DEFAULT_MAX_PER_ACCOUNT, rw);
   properties[PROP_PERIOD_SECONDS] =
     g_param_spec_uint ("period-seconds", NULL, NULL, 0, G_MAXUINT, DEFAULT_PERIOD_SECONDS, rw);
+  /* Construct-only: the network monitor whose "network-changed" starts a pass; NULL for the
+   * default one. */
+  properties[PROP_NETWORK_MONITOR] =
+    g_param_spec_object ("network-monitor", NULL, NULL, G_TYPE_NETWORK_MONITOR,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**

@@ -19,6 +19,7 @@ typedef struct {
   guint rejected;
   guint retry_later;
   guint evicted;
+  gint64 next_attempt_at;  /* when the earliest waiting document is due (real time, µs); 0: none */
 } PdSyncSummary;
 
 #define PD_TYPE_SYNC_ENGINE (pd_sync_engine_get_type ())
