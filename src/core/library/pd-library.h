@@ -197,6 +197,8 @@ GPtrArray  *pd_library_list_pages             (PdLibrary            *self,
 GArray     *pd_library_get_words              (PdLibrary            *self,
                                                gint64                page_id,
                                                GError              **error);
+/* Full text over every page's OCR text; the last word is a prefix (search as you type). The
+ * best matches first (bm25) when at most 2,000 pages match; beyond that the newest first. */
 GPtrArray  *pd_library_search                 (PdLibrary            *self,
                                                const char           *query,
                                                guint                 limit,

@@ -421,12 +421,61 @@ test_migrate_from_v4 (void)
   g_assert_cmpuint (inbox->len, ==, 0);
 }
 
+/* Version 5 is today's schema with the full-text index as it was before prefix indexes. */
+static const char v6_undo[] =
+  "DROP TABLE page_fts;"
+  "CREATE VIRTUAL TABLE page_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
+  "INSERT INTO page_fts (rowid, text) SELECT id, text FROM pages WHERE text IS NOT NULL;"
+  "PRAGMA user_version = 5;";
+
+static void
+test_migrate_from_v5 (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "library.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GArray) words = g_array_new (FALSE, TRUE, sizeof (PdWord));
+  g_autofree char *report = NULL;
+  PdWord word = { .text = (char *) "Quittung", 10, 10, 50, 30, 28, 95.0f, 0 };
+  PdSpooledPage spooled = { 0, "/spool/p0.pnm", 100, 100, 8, 1, 300 };
+  gint64 page_id;
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  document = pd_library_create_document (library, "Receipt", NULL, PD_SCAN_MODE_TEXT, "deu", &error);
+  g_assert_no_error (error);
+  page_id = pd_library_add_page (library, document->id, &spooled, &error);
+  g_assert_no_error (error);
+  g_array_append_val (words, word);
+  g_assert_true (pd_library_set_page_recognized (library, page_id, NULL, 0, 0.0, "Quittung Nr 7",
+                                                 95.0, words, &error));
+  g_assert_no_error (error);
+  g_clear_object (&library);
+  write_database (db_path, v6_undo);
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_library_get_schema_version (library), ==,
+                    _pd_library_get_latest_schema_version ());
+  /* the text was carried into the new index: a two-letter prefix finds it */
+  hits = pd_library_search (library, "qu", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((PdSearchHit *) hits->pdata[0])->name, ==, "Receipt");
+  g_assert_true (pd_library_check_integrity (library, &report, &error));
+  g_assert_cmpstr (report, ==, "ok");
+}
+
 static void
 test_every_version_is_tested (void)
 {
-  /* This file builds databases of versions 0 to 4 by hand. A new migration needs a test from
+  /* This file builds databases of versions 0 to 5 by hand. A new migration needs a test from
    * the version before it: add it here and raise this number. */
-  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 5);
+  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 6);
 }
 
 static void
@@ -507,6 +556,7 @@ main (int   argc,
   g_test_add_func ("/library/migrate/from-v2", test_migrate_from_v2);
   g_test_add_func ("/library/migrate/from-v3", test_migrate_from_v3);
   g_test_add_func ("/library/migrate/from-v4", test_migrate_from_v4);
+  g_test_add_func ("/library/migrate/from-v5", test_migrate_from_v5);
   g_test_add_func ("/library/migrate/every-version-tested", test_every_version_is_tested);
   g_test_add_func ("/library/migrate/too-new-untouched", test_too_new_untouched);
   g_test_add_func ("/library/migrate/too-new-wal-untouched", test_too_new_wal_untouched);

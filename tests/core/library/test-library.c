@@ -544,6 +544,42 @@ test_search (void)
   close_library (library);
 }
 
+/* A word on very many pages: the newest pages come first, without scoring every match. */
+static void
+test_search_many_matches_newest_first (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) ranked = NULL;
+  g_autoptr(GPtrArray) newest = NULL;
+  PdLibrary *library;
+
+  library = open_library (dir);
+  document = pd_library_create_document (library, "Minutes", NULL, PD_SCAN_MODE_TEXT, "eng",
+                                         &error);
+  g_assert_no_error (error);
+  /* page 0 is the best match by far (the word three times in few words) */
+  recognize (library, add_page (library, document->id, 0), "budget budget budget");
+  for (guint i = 1; i < 5; i++)
+    recognize (library, add_page (library, document->id, i),
+               "the meeting discussed the budget among many other things of the day");
+
+  ranked = search (library, "budget");
+  g_assert_cmpuint (ranked->len, ==, 5);
+  g_assert_cmpuint (((PdSearchHit *) ranked->pdata[0])->page_index, ==, 0);
+
+  _pd_library_set_ranked_search_max (3);
+  newest = search (library, "budget");
+  _pd_library_set_ranked_search_max (2000);
+  g_assert_cmpuint (newest->len, ==, 5);
+  g_assert_cmpuint (((PdSearchHit *) newest->pdata[0])->page_index, ==, 4);
+  g_assert_cmpuint (((PdSearchHit *) newest->pdata[4])->page_index, ==, 0);
+  g_assert_nonnull (strstr (((PdSearchHit *) newest->pdata[0])->snippet, "[budget]"));
+
+  close_library (library);
+}
+
 static void
 test_fts_query_quoting (void)
 {
@@ -551,8 +587,11 @@ test_fts_query_quoting (void)
   g_autofree char *q2 = _pd_library_build_fts_query ("say \"hi\"");
   g_autofree char *q3 = _pd_library_build_fts_query ("* ( ) \"");
   g_autofree char *q4 = _pd_library_build_fts_query ("");
+  g_autofree char *q5 = _pd_library_build_fts_query ("Telephone 4471-B");
 
   g_assert_cmpstr (q1, ==, "\"invoice\" \"4711\"*");
+  /* a last word ending in one letter is not a prefix */
+  g_assert_cmpstr (q5, ==, "\"Telephone\" \"4471-B\"");
   g_assert_cmpstr (q2, ==, "\"say\" \"\"\"hi\"\"\"*");
   g_assert_null (q3);
   g_assert_null (q4);
@@ -1005,6 +1044,8 @@ main (int   argc,
                    test_failed_transaction_leaves_no_journal);
   g_test_add_func ("/library/search/pages", test_search);
   g_test_add_func ("/library/search/quoting", test_fts_query_quoting);
+  g_test_add_func ("/library/search/many-matches-newest-first",
+                   test_search_many_matches_newest_first);
   g_test_add_func ("/library/lookup/uuid-prefix", test_uuid_prefix_lookup);
   g_test_add_func ("/library/list/newest-first", test_list_newest_first);
   g_test_add_func ("/library/threads/concurrent-writers", test_concurrent_writers);
