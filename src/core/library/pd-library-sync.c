@@ -1,9 +1,7 @@
-/* pd-library-sync.c: the sync tables of the library (see pd-library-sync.h). This file keeps
- * its own SQLite connection to the library's database, opened on first use with the same
- * settings as the library's (WAL, synchronous=FULL, foreign keys, busy timeout): SQLite's
- * BEGIN IMMEDIATE serializes it with the library's connection and with other processes, and
- * the library's internals stay private. Every change is one transaction with its journal row;
- * "document-changed" is emitted on the library once it committed. */
+/* pd-library-sync.c: the sync tables of the library (see pd-library-sync.h), through the
+ * library's second connection (pd-library-db.h), so sync workers never wait behind a page being
+ * recognized. Every change is one transaction with its journal row; "document-changed" is
+ * emitted on the library's context once it committed. */
 #define G_LOG_DOMAIN "pd-library"
 
 #include "config.h"
@@ -11,18 +9,9 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "pd-library-db.h"
 #include "pd-library-sync.h"
 
-#define BUSY_TIMEOUT_MS 10000
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-typedef struct {
-  GMutex   mutex;
-  sqlite3 *db;
-} SyncDb;
-
-static GMutex sync_db_init_mutex;
 
 const char *
 pd_sync_outcome_to_string (PdSyncOutcome outcome)
@@ -99,240 +88,6 @@ pd_sync_log_entry_free (PdSyncLogEntry *entry)
   g_free (entry);
 }
 
-/* The connection */
-
-static void
-sync_db_free (gpointer data)
-{
-  SyncDb *sdb = data;
-
-  sqlite3_close_v2 (sdb->db);
-  g_mutex_clear (&sdb->mutex);
-  g_free (sdb);
-}
-
-static void
-set_sqlite_error (sqlite3     *db,
-                  GError     **error,
-                  int          rc,
-                  const char  *what)
-{
-  const char *msg = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
-
-  if ((rc & 0xff) == SQLITE_FULL)
-    g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_DISK_FULL,
-                 "The disk is full: could not %s. Nothing was lost; free some space and try "
-                 "again.", what);
-  else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-    g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_FAILED,
-                 "Could not %s: the library is busy in another program. Try again in a "
-                 "moment.", what);
-  else
-    g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_FAILED, "Could not %s: %s.", what,
-                 msg);
-}
-
-/* Returns the connection with its mutex held; release with sync_db_unlock (). */
-static SyncDb *
-sync_db_lock (PdLibrary  *self,
-              GError    **error)
-{
-  SyncDb *sdb;
-
-  g_mutex_lock (&sync_db_init_mutex);
-  sdb = g_object_get_data (G_OBJECT (self), "pd-library-sync-db");
-  if (sdb == NULL)
-    {
-      g_autofree char *path = g_build_filename (pd_library_get_dir (self), "library.db", NULL);
-      sqlite3 *db = NULL;
-      int rc;
-
-      rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_extended_result_codes (db, 1);
-          sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-          rc = sqlite3_exec (db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
-                             NULL, NULL, NULL);
-        }
-      if (rc != SQLITE_OK)
-        {
-          set_sqlite_error (db, error, rc, "open the library for sync");
-          sqlite3_close_v2 (db);
-          g_mutex_unlock (&sync_db_init_mutex);
-          return NULL;
-        }
-      sdb = g_new0 (SyncDb, 1);
-      g_mutex_init (&sdb->mutex);
-      sdb->db = db;
-      g_object_set_data_full (G_OBJECT (self), "pd-library-sync-db", sdb, sync_db_free);
-    }
-  g_mutex_unlock (&sync_db_init_mutex);
-
-  g_mutex_lock (&sdb->mutex);
-  return sdb;
-}
-
-static void
-sync_db_unlock (SyncDb *sdb)
-{
-  g_mutex_unlock (&sdb->mutex);
-}
-
-typedef SyncDb SyncDbLock;
-
-static void
-sync_db_lock_free (SyncDbLock *sdb)
-{
-  sync_db_unlock (sdb);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncDbLock, sync_db_lock_free)
-
-static sqlite3_stmt *
-prepare (SyncDb      *sdb,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (sdb->db, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (sdb->db, error, rc, "read the library");
-      return NULL;
-    }
-  return stmt;
-}
-
-static gboolean
-exec (SyncDb      *sdb,
-      const char  *sql,
-      const char  *what,
-      GError     **error)
-{
-  int rc = sqlite3_exec (sdb->db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (sdb->db, error, rc, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-step_done (SyncDb        *sdb,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (sdb->db, error, rc, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           col,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, col);
-  else
-    sqlite3_bind_text (stmt, col, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_id (sqlite3_stmt *stmt,
-         int           col,
-         gint64        id)
-{
-  if (id > 0)
-    sqlite3_bind_int64 (stmt, col, id);
-  else
-    sqlite3_bind_null (stmt, col);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           col)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, col));
-}
-
-/* A transaction that rolls back unless committed. */
-typedef struct {
-  SyncDb *sdb;
-} SyncTx;
-
-static void
-sync_tx_free (SyncTx *tx)
-{
-  if (!sqlite3_get_autocommit (tx->sdb->db))
-    sqlite3_exec (tx->sdb->db, "ROLLBACK", NULL, NULL, NULL);
-  g_free (tx);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncTx, sync_tx_free)
-
-static SyncTx *
-sync_tx_begin (SyncDb  *sdb,
-               GError **error)
-{
-  SyncTx *tx;
-
-  if (!exec (sdb, "BEGIN IMMEDIATE", "start writing to the library", error))
-    return NULL;
-  tx = g_new0 (SyncTx, 1);
-  tx->sdb = sdb;
-  return tx;
-}
-
-static gboolean
-sync_tx_commit (SyncTx  *tx,
-                GError **error)
-{
-  return exec (tx->sdb, "COMMIT", "save the change to the library", error);
-}
-
-static gboolean
-journal_insert (SyncDb      *sdb,
-                gint64       document_id,
-                const char  *what,
-                const char  *detail,
-                GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  stmt = prepare (sdb,
-                  "INSERT INTO journal (time, document_id, document_uuid, actor, what, detail) "
-                  "VALUES (?1, ?2, (SELECT uuid FROM documents WHERE id = ?2), ?3, ?4, ?5)",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
-  bind_id (stmt, 2, document_id);
-  bind_text (stmt, 3, g_get_user_name ());
-  bind_text (stmt, 4, what);
-  bind_text (stmt, 5, detail);
-  return step_done (sdb, stmt, "write the journal", error);
-}
-
-static void
-emit_changed (PdLibrary *self,
-              gint64     document_id)
-{
-  /* The library emits on the context it was opened in; from elsewhere a caller polls. */
-  if (document_id > 0 && g_main_context_is_owner (g_main_context_default ()))
-    g_signal_emit_by_name (self, "document-changed", document_id);
-}
-
 static void
 set_not_found (GError     **error,
                const char  *what)
@@ -350,10 +105,10 @@ account_from_row (sqlite3_stmt *stmt)
   PdAccount *account = g_new0 (PdAccount, 1);
 
   account->id = sqlite3_column_int64 (stmt, 0);
-  account->name = column_dup (stmt, 1);
-  account->kind = column_dup (stmt, 2);
-  account->url = column_dup (stmt, 3);
-  account->username = column_dup (stmt, 4);
+  account->name = _pd_db_column_dup (stmt, 1);
+  account->kind = _pd_db_column_dup (stmt, 2);
+  account->url = _pd_db_column_dup (stmt, 3);
+  account->username = _pd_db_column_dup (stmt, 4);
   account->created_at = sqlite3_column_int64 (stmt, 5);
   return account;
 }
@@ -366,8 +121,8 @@ pd_library_add_account (PdLibrary   *self,
                         const char  *username,
                         GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *detail = NULL;
   gint64 id;
@@ -383,17 +138,17 @@ pd_library_add_account (PdLibrary   *self,
                    "“:”.", name);
       return 0;
     }
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return 0;
-  stmt = prepare (sdb,
-                  "INSERT INTO accounts (name, kind, url, username, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  stmt = _pd_db_prepare (sdb,
+                         "INSERT INTO accounts (name, kind, url, username, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)", error);
   if (stmt == NULL)
     return 0;
-  bind_text (stmt, 1, name);
-  bind_text (stmt, 2, kind);
-  bind_text (stmt, 3, url);
-  bind_text (stmt, 4, username);
+  _pd_db_bind_text (stmt, 1, name);
+  _pd_db_bind_text (stmt, 2, kind);
+  _pd_db_bind_text (stmt, 3, url);
+  _pd_db_bind_text (stmt, 4, username);
   sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -412,12 +167,12 @@ pd_library_add_account (PdLibrary   *self,
     }
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (sdb->db, error, rc, "add the account");
+      _pd_db_set_error (sdb->db, error, rc, "add the account");
       return 0;
     }
   id = sqlite3_last_insert_rowid (sdb->db);
   detail = g_strdup_printf ("%s (%s) %s", name, kind, url);
-  if (!journal_insert (sdb, 0, "account added", detail, error) || !sync_tx_commit (tx, error))
+  if (!_pd_db_journal (sdb, 0, "account added", detail, error) || !_pd_db_commit (tx, error))
     return 0;
   return id;
 }
@@ -429,23 +184,23 @@ query_account (PdLibrary   *self,
                gint64       id,
                GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *sql = g_strconcat ("SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE ", where,
                                       NULL);
   int rc;
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (stmt = prepare (sdb, sql, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (stmt = _pd_db_prepare (sdb, sql, error)) == NULL)
     return NULL;
   if (name != NULL)
-    bind_text (stmt, 1, name);
+    _pd_db_bind_text (stmt, 1, name);
   else
     sqlite3_bind_int64 (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return account_from_row (stmt);
   if (rc != SQLITE_DONE)
-    set_sqlite_error (sdb->db, error, rc, "read the accounts");
+    _pd_db_set_error (sdb->db, error, rc, "read the accounts");
   else if (name != NULL)
     g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
                  "There is no account named “%s”. “paperdock-cli accounts list” shows them.",
@@ -479,21 +234,22 @@ GPtrArray *
 pd_library_list_accounts (PdLibrary  *self,
                           GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_account_free);
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY name", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY name",
+                              error)) == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (accounts, account_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (sdb->db, error, rc, "read the accounts");
+      _pd_db_set_error (sdb->db, error, rc, "read the accounts");
       return NULL;
     }
   return g_steal_pointer (&accounts);
@@ -504,20 +260,20 @@ pd_library_remove_account (PdLibrary   *self,
                            const char  *name,
                            GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
-  stmt = prepare (sdb, "DELETE FROM accounts WHERE name = ?1", error);
+  stmt = _pd_db_prepare (sdb, "DELETE FROM accounts WHERE name = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, name);
-  if (!step_done (sdb, stmt, "remove the account", error))
+  _pd_db_bind_text (stmt, 1, name);
+  if (!_pd_db_step_done (sdb, stmt, "remove the account", error))
     return FALSE;
   if (sqlite3_changes (sdb->db) == 0)
     {
@@ -525,7 +281,7 @@ pd_library_remove_account (PdLibrary   *self,
                    "There is no account named “%s”.", name);
       return FALSE;
     }
-  return journal_insert (sdb, 0, "account removed", name, error) && sync_tx_commit (tx, error);
+  return _pd_db_journal (sdb, 0, "account removed", name, error) && _pd_db_commit (tx, error);
 }
 
 /* Documents */
@@ -541,25 +297,25 @@ state_from_row (sqlite3_stmt *stmt)
   PdSyncState *state = g_new0 (PdSyncState, 1);
 
   state->document_id = sqlite3_column_int64 (stmt, 0);
-  state->uuid = column_dup (stmt, 1);
-  state->name = column_dup (stmt, 2);
-  state->pdf_path = column_dup (stmt, 3);
+  state->uuid = _pd_db_column_dup (stmt, 1);
+  state->name = _pd_db_column_dup (stmt, 2);
+  state->pdf_path = _pd_db_column_dup (stmt, 3);
   state->revision = sqlite3_column_int64 (stmt, 4);
-  state->destination = column_dup (stmt, 5);
-  state->remote_path = column_dup (stmt, 6);
-  state->remote_etag = column_dup (stmt, 7);
+  state->destination = _pd_db_column_dup (stmt, 5);
+  state->remote_path = _pd_db_column_dup (stmt, 6);
+  state->remote_etag = _pd_db_column_dup (stmt, 7);
   state->synced_revision = sqlite3_column_int64 (stmt, 8);
   state->synced_at = sqlite3_column_int64 (stmt, 9);
   state->evict_after = sqlite3_column_int64 (stmt, 10);
   state->evicted_at = sqlite3_column_int64 (stmt, 11);
   state->sync_attempts = (guint) sqlite3_column_int64 (stmt, 12);
   state->next_attempt_at = sqlite3_column_int64 (stmt, 13);
-  state->last_sync_error = column_dup (stmt, 14);
+  state->last_sync_error = _pd_db_column_dup (stmt, 14);
   return state;
 }
 
 static GPtrArray *
-query_states (SyncDb        *sdb,
+query_states (PdLibraryDb        *sdb,
               sqlite3_stmt  *stmt,
               GError       **error)
 {
@@ -570,7 +326,7 @@ query_states (SyncDb        *sdb,
     g_ptr_array_add (states, state_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (sdb->db, error, rc, "read the documents to sync");
+      _pd_db_set_error (sdb->db, error, rc, "read the documents to sync");
       return NULL;
     }
   return g_steal_pointer (&states);
@@ -582,8 +338,8 @@ pd_library_set_document_destination (PdLibrary   *self,
                                      const char  *destination,
                                      GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
@@ -594,22 +350,23 @@ pd_library_set_document_destination (PdLibrary   *self,
                    "“%s” is not a destination: write it as ACCOUNT:FOLDER.", destination);
       return FALSE;
     }
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
   /* A new destination is a new remote file: forget the old one's name and etag so the next
    * pass creates it there (never overwriting what is there). */
-  stmt = prepare (sdb,
-                  "UPDATE documents SET destination = ?2,"
-                  "  remote_path = CASE WHEN destination IS ?2 THEN remote_path END,"
-                  "  remote_etag = CASE WHEN destination IS ?2 THEN remote_etag END,"
-                  "  synced_revision = CASE WHEN destination IS ?2 THEN synced_revision ELSE 0 END,"
-                  "  sync_attempts = 0, next_attempt_at = 0, last_sync_error = NULL "
-                  "WHERE id = ?1", error);
+  stmt = _pd_db_prepare (sdb,
+                         "UPDATE documents SET destination = ?2,"
+                         "  remote_path = CASE WHEN destination IS ?2 THEN remote_path END,"
+                         "  remote_etag = CASE WHEN destination IS ?2 THEN remote_etag END,"
+                         "  synced_revision = CASE WHEN destination IS ?2 THEN synced_revision"
+                         "    ELSE 0 END,"
+                         "  sync_attempts = 0, next_attempt_at = 0, last_sync_error = NULL "
+                         "WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
-  bind_text (stmt, 2, destination);
-  if (!step_done (sdb, stmt, "set where the document is synced to", error))
+  _pd_db_bind_text (stmt, 2, destination);
+  if (!_pd_db_step_done (sdb, stmt, "set where the document is synced to", error))
     return FALSE;
   if (sqlite3_changes (sdb->db) == 0)
     {
@@ -618,14 +375,14 @@ pd_library_set_document_destination (PdLibrary   *self,
                    document_id);
       return FALSE;
     }
-  if (!journal_insert (sdb, document_id, "destination",
+  if (!_pd_db_journal (sdb, document_id, "destination",
                        destination != NULL ? destination : "(none)", error) ||
-      !sync_tx_commit (tx, error))
+      !_pd_db_commit (tx, error))
     return FALSE;
   /* The transaction goes before the lock: freed later it would roll back another thread's. */
-  g_clear_pointer (&tx, sync_tx_free);
-  g_clear_pointer (&sdb, sync_db_lock_free);
-  emit_changed (self, document_id);
+  g_clear_pointer (&tx, _pd_db_tx_free);
+  g_clear_pointer (&sdb, _pd_db_unlock);
+  _pd_library_notify_document_changed (self, document_id);
   return TRUE;
 }
 
@@ -634,22 +391,22 @@ pd_library_get_sync_state (PdLibrary  *self,
                            gint64      document_id,
                            GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " STATE_COLUMNS " FROM documents d WHERE d.id = ?1",
-                       error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb, "SELECT " STATE_COLUMNS " FROM documents d WHERE d.id = ?1",
+                              error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, document_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return state_from_row (stmt);
   if (rc != SQLITE_DONE)
-    set_sqlite_error (sdb->db, error, rc, "read the document");
+    _pd_db_set_error (sdb->db, error, rc, "read the document");
   else
     g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
                  "There is no document number %" G_GINT64_FORMAT " in the library.",
@@ -673,14 +430,15 @@ pd_library_list_sync_due (PdLibrary  *self,
                           guint       max_attempts,
                           GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " STATE_COLUMNS " FROM documents d WHERE " DUE_FILTER
-                       " AND d.next_attempt_at <= ?1 ORDER BY d.updated_at, d.id", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb, "SELECT " STATE_COLUMNS " FROM documents d WHERE " DUE_FILTER
+                              " AND d.next_attempt_at <= ?1 ORDER BY d.updated_at, d.id",
+                              error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, max_attempts);
@@ -692,22 +450,23 @@ pd_library_count_sync_pending (PdLibrary  *self,
                                guint       max_attempts,
                                GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), 0);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT count(*) FROM documents d WHERE " DUE_FILTER " AND ?1 = ?1",
-                       error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT count(*) FROM documents d WHERE " DUE_FILTER " AND ?1 = ?1",
+                              error)) == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, 0);
   sqlite3_bind_int64 (stmt, 2, max_attempts);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (sdb->db, error, rc, "count the documents to sync");
+      _pd_db_set_error (sdb->db, error, rc, "count the documents to sync");
       return 0;
     }
   return (guint) sqlite3_column_int64 (stmt, 0);
@@ -719,7 +478,7 @@ pd_library_get_next_sync_attempt (PdLibrary  *self,
                                   gint64     *when,
                                   GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
@@ -727,16 +486,17 @@ pd_library_get_next_sync_attempt (PdLibrary  *self,
   g_return_val_if_fail (when != NULL, FALSE);
 
   *when = 0;
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT min (d.next_attempt_at) FROM documents d WHERE " DUE_FILTER
-                       " AND ?1 = ?1", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT min (d.next_attempt_at) FROM documents d WHERE " DUE_FILTER
+                              " AND ?1 = ?1", error)) == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, 0);
   sqlite3_bind_int64 (stmt, 2, max_attempts);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (sdb->db, error, rc, "find the next document to sync");
+      _pd_db_set_error (sdb->db, error, rc, "find the next document to sync");
       return FALSE;
     }
   if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
@@ -750,29 +510,30 @@ pd_library_set_remote_path (PdLibrary   *self,
                             const char  *remote_path,
                             GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
   g_return_val_if_fail (remote_path != NULL, FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
-  stmt = prepare (sdb, "UPDATE documents SET remote_path = ?2, remote_etag = NULL WHERE id = ?1",
-                  error);
+  stmt = _pd_db_prepare (sdb,
+                         "UPDATE documents SET remote_path = ?2, remote_etag = NULL WHERE id = ?1",
+                         error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
-  bind_text (stmt, 2, remote_path);
-  if (!step_done (sdb, stmt, "remember the remote name", error))
+  _pd_db_bind_text (stmt, 2, remote_path);
+  if (!_pd_db_step_done (sdb, stmt, "remember the remote name", error))
     return FALSE;
-  return journal_insert (sdb, document_id, "sync: remote name", remote_path, error) &&
-         sync_tx_commit (tx, error);
+  return _pd_db_journal (sdb, document_id, "sync: remote name", remote_path, error) &&
+         _pd_db_commit (tx, error);
 }
 
 static gint64
-inbox_insert (SyncDb      *sdb,
+inbox_insert (PdLibraryDb      *sdb,
               gint64       document_id,
               gint64       account_id,
               const char  *kind,
@@ -782,18 +543,18 @@ inbox_insert (SyncDb      *sdb,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (sdb,
-                  "INSERT INTO inbox (document_id, account_id, kind, message, version_id, "
-                  "  created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+  stmt = _pd_db_prepare (sdb,
+                         "INSERT INTO inbox (document_id, account_id, kind, message, version_id, "
+                         "  created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
   if (stmt == NULL)
     return 0;
-  bind_id (stmt, 1, document_id);
-  bind_id (stmt, 2, account_id);
-  bind_text (stmt, 3, kind);
-  bind_text (stmt, 4, message);
-  bind_id (stmt, 5, version_id);
+  _pd_db_bind_id (stmt, 1, document_id);
+  _pd_db_bind_id (stmt, 2, account_id);
+  _pd_db_bind_text (stmt, 3, kind);
+  _pd_db_bind_text (stmt, 4, message);
+  _pd_db_bind_id (stmt, 5, version_id);
   sqlite3_bind_int64 (stmt, 6, g_get_real_time ());
-  if (!step_done (sdb, stmt, "add to the inbox", error))
+  if (!_pd_db_step_done (sdb, stmt, "add to the inbox", error))
     return 0;
   return sqlite3_last_insert_rowid (sdb->db);
 }
@@ -803,8 +564,8 @@ pd_library_record_sync (PdLibrary           *self,
                         const PdSyncRecord  *record,
                         GError             **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) update = NULL;
   g_autoptr(sqlite3_stmt) log = NULL;
   g_autofree char *detail = NULL;
@@ -819,40 +580,40 @@ pd_library_record_sync (PdLibrary           *self,
   accepted = record->outcome == PD_SYNC_OUTCOME_ACCEPTED ||
              (record->outcome == PD_SYNC_OUTCOME_CONFLICT && record->remote_etag != NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
 
   if (accepted)
     {
       /* MAX: a newer revision made while we uploaded stays due. */
-      update = prepare (sdb,
-                        "UPDATE documents SET remote_path = ?2, remote_etag = ?3,"
-                        "  synced_revision = MAX (synced_revision, ?4), synced_at = ?5,"
-                        "  evict_after = CASE WHEN ?6 < 0 THEN 0 ELSE ?5 + ?6 END,"
-                        "  sync_attempts = 0, next_attempt_at = 0, last_sync_error = NULL "
-                        "WHERE id = ?1", error);
+      update = _pd_db_prepare (sdb,
+                               "UPDATE documents SET remote_path = ?2, remote_etag = ?3,"
+                               "  synced_revision = MAX (synced_revision, ?4), synced_at = ?5,"
+                               "  evict_after = CASE WHEN ?6 < 0 THEN 0 ELSE ?5 + ?6 END,"
+                               "  sync_attempts = 0, next_attempt_at = 0, last_sync_error = NULL "
+                               "WHERE id = ?1", error);
       if (update == NULL)
         return FALSE;
-      bind_text (update, 2, record->remote_path);
-      bind_text (update, 3, record->remote_etag);
+      _pd_db_bind_text (update, 2, record->remote_path);
+      _pd_db_bind_text (update, 3, record->remote_etag);
       sqlite3_bind_int64 (update, 4, record->revision);
       sqlite3_bind_int64 (update, 5, now);
       sqlite3_bind_int64 (update, 6, record->evict_grace_us);
     }
   else
     {
-      update = prepare (sdb,
-                        "UPDATE documents SET"
-                        "  sync_attempts = CASE WHEN ?4 THEN 0 ELSE sync_attempts + 1 END,"
-                        "  next_attempt_at = ?2, last_sync_error = ?3 WHERE id = ?1", error);
+      update = _pd_db_prepare (sdb,
+                               "UPDATE documents SET"
+                               "  sync_attempts = CASE WHEN ?4 THEN 0 ELSE sync_attempts + 1 END,"
+                               "  next_attempt_at = ?2, last_sync_error = ?3 WHERE id = ?1", error);
       if (update == NULL)
         return FALSE;
       sqlite3_bind_int64 (update, 2, record->next_attempt_at);
-      bind_text (update, 3, record->message);
+      _pd_db_bind_text (update, 3, record->message);
       sqlite3_bind_int (update, 4, record->reset_attempts);
     }
   sqlite3_bind_int64 (update, 1, record->document_id);
-  if (!step_done (sdb, update, "record the sync result", error))
+  if (!_pd_db_step_done (sdb, update, "record the sync result", error))
     return FALSE;
   if (sqlite3_changes (sdb->db) == 0)
     {
@@ -866,17 +627,17 @@ pd_library_record_sync (PdLibrary           *self,
     {
       g_autoptr(sqlite3_stmt) stmt = NULL;
 
-      stmt = prepare (sdb,
-                      "INSERT INTO versions (document_id, path, etag, size, saved_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+      stmt = _pd_db_prepare (sdb,
+                             "INSERT INTO versions (document_id, path, etag, size, saved_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, record->document_id);
-      bind_text (stmt, 2, record->version_path);
-      bind_text (stmt, 3, record->version_etag);
+      _pd_db_bind_text (stmt, 2, record->version_path);
+      _pd_db_bind_text (stmt, 3, record->version_etag);
       sqlite3_bind_int64 (stmt, 4, (gint64) record->version_size);
       sqlite3_bind_int64 (stmt, 5, now);
-      if (!step_done (sdb, stmt, "keep the other version", error))
+      if (!_pd_db_step_done (sdb, stmt, "keep the other version", error))
         return FALSE;
       version_id = sqlite3_last_insert_rowid (sdb->db);
     }
@@ -887,34 +648,34 @@ pd_library_record_sync (PdLibrary           *self,
                     version_id, error) == 0)
     return FALSE;
 
-  log = prepare (sdb,
-                 "INSERT INTO sync_log (time, account_id, document_id, http_status, bytes, "
-                 "  duration_us, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                 error);
+  log = _pd_db_prepare (sdb,
+                        "INSERT INTO sync_log (time, account_id, document_id, http_status, bytes, "
+                        "  duration_us, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        error);
   if (log == NULL)
     return FALSE;
   sqlite3_bind_int64 (log, 1, now);
-  bind_id (log, 2, record->account_id);
-  bind_id (log, 3, record->document_id);
+  _pd_db_bind_id (log, 2, record->account_id);
+  _pd_db_bind_id (log, 3, record->document_id);
   sqlite3_bind_int (log, 4, (int) record->http_status);
   sqlite3_bind_int64 (log, 5, (gint64) record->bytes);
   sqlite3_bind_int64 (log, 6, record->duration_us);
-  bind_text (log, 7, pd_sync_outcome_to_string (record->outcome));
-  bind_text (log, 8, record->message);
-  if (!step_done (sdb, log, "log the sync attempt", error))
+  _pd_db_bind_text (log, 7, pd_sync_outcome_to_string (record->outcome));
+  _pd_db_bind_text (log, 8, record->message);
+  if (!_pd_db_step_done (sdb, log, "log the sync attempt", error))
     return FALSE;
 
   what = g_strconcat ("sync: ", pd_sync_outcome_to_string (record->outcome), NULL);
   detail = g_strdup_printf ("%s%s%s", accepted ? record->remote_path : "",
                             accepted && record->message != NULL ? ": " : "",
                             record->message != NULL ? record->message : "");
-  if (!journal_insert (sdb, record->document_id, what, detail, error) ||
-      !sync_tx_commit (tx, error))
+  if (!_pd_db_journal (sdb, record->document_id, what, detail, error) ||
+      !_pd_db_commit (tx, error))
     return FALSE;
   /* The transaction goes before the lock: freed later it would roll back another thread's. */
-  g_clear_pointer (&tx, sync_tx_free);
-  g_clear_pointer (&sdb, sync_db_lock_free);
-  emit_changed (self, record->document_id);
+  g_clear_pointer (&tx, _pd_db_tx_free);
+  g_clear_pointer (&sdb, _pd_db_unlock);
+  _pd_library_notify_document_changed (self, record->document_id);
   return TRUE;
 }
 
@@ -922,17 +683,17 @@ gboolean
 pd_library_clear_sync_backoff (PdLibrary  *self,
                                GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
-  return exec (sdb, "UPDATE documents SET next_attempt_at = 0 WHERE next_attempt_at > 0",
-               "clear the waits", error) &&
-         journal_insert (sdb, 0, "sync now", "waits cleared", error) &&
-         sync_tx_commit (tx, error);
+  return _pd_db_exec (sdb, "UPDATE documents SET next_attempt_at = 0 WHERE next_attempt_at > 0",
+                      "clear the waits", error) &&
+         _pd_db_journal (sdb, 0, "sync now", "waits cleared", error) &&
+         _pd_db_commit (tx, error);
 }
 
 /* Inbox */
@@ -945,18 +706,18 @@ pd_library_add_inbox_item (PdLibrary   *self,
                            const char  *message,
                            GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   gint64 id;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), 0);
   g_return_val_if_fail (kind != NULL && message != NULL, 0);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return 0;
   id = inbox_insert (sdb, document_id, account_id, kind, message, 0, error);
-  if (id == 0 || !journal_insert (sdb, document_id, "inbox", message, error) ||
-      !sync_tx_commit (tx, error))
+  if (id == 0 || !_pd_db_journal (sdb, document_id, "inbox", message, error) ||
+      !_pd_db_commit (tx, error))
     return 0;
   return id;
 }
@@ -974,14 +735,14 @@ inbox_from_row (sqlite3_stmt *stmt)
   item->id = sqlite3_column_int64 (stmt, 0);
   item->document_id = sqlite3_column_int64 (stmt, 1);
   item->account_id = sqlite3_column_int64 (stmt, 2);
-  item->document_name = column_dup (stmt, 3);
-  item->account_name = column_dup (stmt, 4);
-  item->kind = column_dup (stmt, 5);
-  item->message = column_dup (stmt, 6);
+  item->document_name = _pd_db_column_dup (stmt, 3);
+  item->account_name = _pd_db_column_dup (stmt, 4);
+  item->kind = _pd_db_column_dup (stmt, 5);
+  item->message = _pd_db_column_dup (stmt, 6);
   item->version_id = sqlite3_column_int64 (stmt, 7);
   item->created_at = sqlite3_column_int64 (stmt, 8);
   item->resolved_at = sqlite3_column_int64 (stmt, 9);
-  item->resolution = column_dup (stmt, 10);
+  item->resolution = _pd_db_column_dup (stmt, 10);
   return item;
 }
 
@@ -990,23 +751,23 @@ pd_library_list_inbox (PdLibrary  *self,
                        gboolean    include_resolved,
                        GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_inbox_item_free);
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " INBOX_COLUMNS " WHERE ?1 OR i.resolved_at IS NULL "
-                       "ORDER BY i.id", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb, "SELECT " INBOX_COLUMNS " WHERE ?1 OR i.resolved_at IS NULL "
+                              "ORDER BY i.id", error)) == NULL)
     return NULL;
   sqlite3_bind_int (stmt, 1, include_resolved);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (items, inbox_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (sdb->db, error, rc, "read the inbox");
+      _pd_db_set_error (sdb->db, error, rc, "read the inbox");
       return NULL;
     }
   return g_steal_pointer (&items);
@@ -1017,21 +778,21 @@ pd_library_get_inbox_item (PdLibrary  *self,
                            gint64      id,
                            GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " INBOX_COLUMNS " WHERE i.id = ?1", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb, "SELECT " INBOX_COLUMNS " WHERE i.id = ?1", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return inbox_from_row (stmt);
   if (rc != SQLITE_DONE)
-    set_sqlite_error (sdb->db, error, rc, "read the inbox");
+    _pd_db_set_error (sdb->db, error, rc, "read the inbox");
   else
     g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
                  "There is no inbox item number %" G_GINT64_FORMAT ". “paperdock-cli inbox” "
@@ -1045,17 +806,18 @@ pd_library_has_open_inbox_item (PdLibrary   *self,
                                 const char  *kind,
                                 GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT 1 FROM inbox WHERE resolved_at IS NULL AND account_id = ?1 "
-                       "AND kind = ?2", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT 1 FROM inbox WHERE resolved_at IS NULL AND account_id = ?1 "
+                              "AND kind = ?2", error)) == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, account_id);
-  bind_text (stmt, 2, kind);
+  _pd_db_bind_text (stmt, 2, kind);
   return sqlite3_step (stmt) == SQLITE_ROW;
 }
 
@@ -1066,8 +828,8 @@ pd_library_resolve_inbox_item (PdLibrary   *self,
                                GError     **error)
 {
   g_autoptr(PdInboxItem) item = NULL;
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *detail = NULL;
 
@@ -1084,42 +846,43 @@ pd_library_resolve_inbox_item (PdLibrary   *self,
                    item->resolution);
       return FALSE;
     }
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
   if (g_strcmp0 (item->kind, "sign_in") == 0)
-    stmt = prepare (sdb, "UPDATE inbox SET resolved_at = ?2, resolution = ?3 "
-                    "WHERE resolved_at IS NULL AND kind = 'sign_in' AND account_id = ?4", error);
+    stmt = _pd_db_prepare (sdb, "UPDATE inbox SET resolved_at = ?2, resolution = ?3 "
+                           "WHERE resolved_at IS NULL AND kind = 'sign_in' AND account_id = ?4",
+                           error);
   else
-    stmt = prepare (sdb, "UPDATE inbox SET resolved_at = ?2, resolution = ?3 WHERE id = ?1",
-                    error);
+    stmt = _pd_db_prepare (sdb, "UPDATE inbox SET resolved_at = ?2, resolution = ?3 WHERE id = ?1",
+                           error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  bind_text (stmt, 3, resolution);
+  _pd_db_bind_text (stmt, 3, resolution);
   sqlite3_bind_int64 (stmt, 4, item->account_id);
-  if (!step_done (sdb, stmt, "resolve the inbox item", error))
+  if (!_pd_db_step_done (sdb, stmt, "resolve the inbox item", error))
     return FALSE;
   if (item->document_id > 0)
     {
       g_autoptr(sqlite3_stmt) again = NULL;
 
-      again = prepare (sdb, "UPDATE documents SET sync_attempts = 0, next_attempt_at = 0 "
-                       "WHERE id = ?1", error);
+      again = _pd_db_prepare (sdb, "UPDATE documents SET sync_attempts = 0, next_attempt_at = 0 "
+                              "WHERE id = ?1", error);
       if (again == NULL)
         return FALSE;
       sqlite3_bind_int64 (again, 1, item->document_id);
-      if (!step_done (sdb, again, "resolve the inbox item", error))
+      if (!_pd_db_step_done (sdb, again, "resolve the inbox item", error))
         return FALSE;
     }
   detail = g_strdup_printf ("%s: %s", item->kind, resolution);
-  if (!journal_insert (sdb, item->document_id, "inbox resolved", detail, error) ||
-      !sync_tx_commit (tx, error))
+  if (!_pd_db_journal (sdb, item->document_id, "inbox resolved", detail, error) ||
+      !_pd_db_commit (tx, error))
     return FALSE;
   /* The transaction goes before the lock: freed later it would roll back another thread's. */
-  g_clear_pointer (&tx, sync_tx_free);
-  g_clear_pointer (&sdb, sync_db_lock_free);
-  emit_changed (self, item->document_id);
+  g_clear_pointer (&tx, _pd_db_tx_free);
+  g_clear_pointer (&sdb, _pd_db_unlock);
+  _pd_library_notify_document_changed (self, item->document_id);
   return TRUE;
 }
 
@@ -1128,15 +891,16 @@ pd_library_get_version (PdLibrary  *self,
                         gint64      id,
                         GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   PdVersion *version;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT id, document_id, path, etag, size, saved_at FROM versions "
-                       "WHERE id = ?1", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT id, document_id, path, etag, size, saved_at FROM versions "
+                              "WHERE id = ?1", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -1147,8 +911,8 @@ pd_library_get_version (PdLibrary  *self,
   version = g_new0 (PdVersion, 1);
   version->id = sqlite3_column_int64 (stmt, 0);
   version->document_id = sqlite3_column_int64 (stmt, 1);
-  version->path = column_dup (stmt, 2);
-  version->etag = column_dup (stmt, 3);
+  version->path = _pd_db_column_dup (stmt, 2);
+  version->etag = _pd_db_column_dup (stmt, 3);
   version->size = (guint64) sqlite3_column_int64 (stmt, 4);
   version->saved_at = sqlite3_column_int64 (stmt, 5);
   return version;
@@ -1161,24 +925,24 @@ pd_library_replace_document_pdf (PdLibrary   *self,
                                  const char  *what,
                                  GError     **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
   g_return_val_if_fail (pdf_path != NULL && what != NULL, FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
-  stmt = prepare (sdb, "UPDATE documents SET pdf_path = ?2, revision = revision + 1,"
-                  "  updated_at = ?3, evicted_at = 0, sync_attempts = 0, next_attempt_at = 0 "
-                  "WHERE id = ?1 AND state = 'ready'", error);
+  stmt = _pd_db_prepare (sdb, "UPDATE documents SET pdf_path = ?2, revision = revision + 1,"
+                         "  updated_at = ?3, evicted_at = 0, sync_attempts = 0, next_attempt_at = 0 "
+                         "WHERE id = ?1 AND state = 'ready'", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
-  bind_text (stmt, 2, pdf_path);
+  _pd_db_bind_text (stmt, 2, pdf_path);
   sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
-  if (!step_done (sdb, stmt, "replace the document's PDF", error))
+  if (!_pd_db_step_done (sdb, stmt, "replace the document's PDF", error))
     return FALSE;
   if (sqlite3_changes (sdb->db) == 0)
     {
@@ -1187,12 +951,12 @@ pd_library_replace_document_pdf (PdLibrary   *self,
                    document_id);
       return FALSE;
     }
-  if (!journal_insert (sdb, document_id, what, pdf_path, error) || !sync_tx_commit (tx, error))
+  if (!_pd_db_journal (sdb, document_id, what, pdf_path, error) || !_pd_db_commit (tx, error))
     return FALSE;
   /* The transaction goes before the lock: freed later it would roll back another thread's. */
-  g_clear_pointer (&tx, sync_tx_free);
-  g_clear_pointer (&sdb, sync_db_lock_free);
-  emit_changed (self, document_id);
+  g_clear_pointer (&tx, _pd_db_tx_free);
+  g_clear_pointer (&sdb, _pd_db_unlock);
+  _pd_library_notify_document_changed (self, document_id);
   return TRUE;
 }
 
@@ -1203,16 +967,17 @@ pd_library_list_evictable (PdLibrary  *self,
                            gint64      now,
                            GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb, "SELECT " STATE_COLUMNS " FROM documents d WHERE d.state = 'ready' "
-                       "AND d.evicted_at = 0 AND d.evict_after > 0 AND d.evict_after <= ?1 "
-                       "AND d.synced_revision >= d.revision AND d.remote_etag IS NOT NULL "
-                       "ORDER BY d.id", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT " STATE_COLUMNS " FROM documents d WHERE d.state = 'ready' "
+                              "AND d.evicted_at = 0 AND d.evict_after > 0 AND d.evict_after <= ?1 "
+                              "AND d.synced_revision >= d.revision AND d.remote_etag IS NOT NULL "
+                              "ORDER BY d.id", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   return query_states (sdb, stmt, error);
@@ -1224,30 +989,30 @@ pd_library_set_document_evicted (PdLibrary  *self,
                                  gboolean    evicted,
                                  GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
-  g_autoptr(SyncTx) tx = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbTx) tx = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), FALSE);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL || (tx = sync_tx_begin (sdb, error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL || (tx = _pd_db_begin (sdb, error)) == NULL)
     return FALSE;
-  stmt = prepare (sdb, "UPDATE documents SET evicted_at = ?2 WHERE id = ?1", error);
+  stmt = _pd_db_prepare (sdb, "UPDATE documents SET evicted_at = ?2 WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
   sqlite3_bind_int64 (stmt, 2, evicted ? g_get_real_time () : 0);
-  if (!step_done (sdb, stmt, "mark the document's files", error))
+  if (!_pd_db_step_done (sdb, stmt, "mark the document's files", error))
     return FALSE;
-  if (!journal_insert (sdb, document_id, evicted ? "evicted" : "restored",
+  if (!_pd_db_journal (sdb, document_id, evicted ? "evicted" : "restored",
                        evicted ? "local files removed; the synced copy is kept remotely"
                                : "PDF downloaded again", error) ||
-      !sync_tx_commit (tx, error))
+      !_pd_db_commit (tx, error))
     return FALSE;
   /* The transaction goes before the lock: freed later it would roll back another thread's. */
-  g_clear_pointer (&tx, sync_tx_free);
-  g_clear_pointer (&sdb, sync_db_lock_free);
-  emit_changed (self, document_id);
+  g_clear_pointer (&tx, _pd_db_tx_free);
+  g_clear_pointer (&sdb, _pd_db_unlock);
+  _pd_library_notify_document_changed (self, document_id);
   return TRUE;
 }
 
@@ -1256,20 +1021,20 @@ pd_library_list_sync_log (PdLibrary  *self,
                           guint       limit,
                           GError    **error)
 {
-  g_autoptr(SyncDbLock) sdb = NULL;
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_sync_log_entry_free);
   int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
 
-  if ((sdb = sync_db_lock (self, error)) == NULL ||
-      (stmt = prepare (sdb,
-                       "SELECT * FROM (SELECT l.id, l.time, a.name, l.document_id, d.name, "
-                       "  l.http_status, l.bytes, l.duration_us, l.outcome, l.detail "
-                       "  FROM sync_log l LEFT JOIN accounts a ON a.id = l.account_id "
-                       "  LEFT JOIN documents d ON d.id = l.document_id "
-                       "  ORDER BY l.id DESC LIMIT ?1) ORDER BY 1", error)) == NULL)
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT * FROM (SELECT l.id, l.time, a.name, l.document_id, d.name, "
+                              "  l.http_status, l.bytes, l.duration_us, l.outcome, l.detail "
+                              "  FROM sync_log l LEFT JOIN accounts a ON a.id = l.account_id "
+                              "  LEFT JOIN documents d ON d.id = l.document_id "
+                              "  ORDER BY l.id DESC LIMIT ?1) ORDER BY 1", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1278,19 +1043,19 @@ pd_library_list_sync_log (PdLibrary  *self,
 
       entry->id = sqlite3_column_int64 (stmt, 0);
       entry->time = sqlite3_column_int64 (stmt, 1);
-      entry->account_name = column_dup (stmt, 2);
+      entry->account_name = _pd_db_column_dup (stmt, 2);
       entry->document_id = sqlite3_column_int64 (stmt, 3);
-      entry->document_name = column_dup (stmt, 4);
+      entry->document_name = _pd_db_column_dup (stmt, 4);
       entry->http_status = (guint) sqlite3_column_int (stmt, 5);
       entry->bytes = (guint64) sqlite3_column_int64 (stmt, 6);
       entry->duration_us = sqlite3_column_int64 (stmt, 7);
-      entry->outcome = column_dup (stmt, 8);
-      entry->detail = column_dup (stmt, 9);
+      entry->outcome = _pd_db_column_dup (stmt, 8);
+      entry->detail = _pd_db_column_dup (stmt, 9);
       g_ptr_array_add (entries, entry);
     }
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (sdb->db, error, rc, "read the sync log");
+      _pd_db_set_error (sdb->db, error, rc, "read the sync log");
       return NULL;
     }
   return g_steal_pointer (&entries);

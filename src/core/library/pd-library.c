@@ -17,6 +17,7 @@
 
 #include "pd-fs.h"
 #include "pd-library.h"
+#include "pd-library-db.h"
 #include "pd-library-private.h"
 #include "pd-naming.h"
 #include "pd-profile.h"
@@ -49,7 +50,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (PdLibrary, pd_library, G_TYPE_OBJECT)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -577,9 +577,9 @@ emit_document_changed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-notify_document_changed (PdLibrary *self,
-                         gint64     document_id)
+void
+_pd_library_notify_document_changed (PdLibrary *self,
+                                     gint64     document_id)
 {
   g_autoptr(GSource) source = NULL;
   ChangedData *changed;
@@ -1206,7 +1206,7 @@ pd_library_create_document (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (document != NULL)
-    notify_document_changed (self, document->id);
+    _pd_library_notify_document_changed (self, document->id);
   return document;
 }
 
@@ -1296,7 +1296,7 @@ pd_library_add_page (PdLibrary            *self,
   g_mutex_unlock (&self->mutex);
 
   if (page_id > 0)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return page_id;
 }
 
@@ -1437,7 +1437,7 @@ pd_library_set_page_recognized (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (document_id > 0)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return document_id > 0;
 }
 
@@ -1497,7 +1497,7 @@ pd_library_set_page_failed (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (document_id > 0)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return document_id > 0;
 }
 
@@ -1592,7 +1592,7 @@ pd_library_transition (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (ret)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return ret;
 }
 
@@ -1616,7 +1616,7 @@ pd_library_set_document_ready (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (ret)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return ret;
 }
 
@@ -1639,7 +1639,7 @@ pd_library_set_document_failed (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (ret)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return ret;
 }
 
@@ -1696,7 +1696,7 @@ pd_library_rename_document (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (ret)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return ret;
 }
 
@@ -1719,7 +1719,7 @@ pd_library_journal_add (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (ret)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return ret;
 }
 
@@ -2288,7 +2288,7 @@ weak_ref_free (gpointer data)
   g_free (data);
 }
 
-/* Like notify_document_changed (): after the commit, on the library's own context. */
+/* Like _pd_library_notify_document_changed (): after the commit, on the library's own context. */
 static void
 notify_profiles_changed (PdLibrary *self)
 {
@@ -2925,7 +2925,7 @@ pd_library_set_page_analysis (PdLibrary             *self,
   g_mutex_unlock (&self->mutex);
 
   if (document_id > 0)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return document_id > 0;
 }
 
@@ -2982,7 +2982,7 @@ pd_library_set_page_excluded (PdLibrary   *self,
   g_mutex_unlock (&self->mutex);
 
   if (document_id > 0)
-    notify_document_changed (self, document_id);
+    _pd_library_notify_document_changed (self, document_id);
   return document_id > 0;
 }
 
@@ -3086,8 +3086,8 @@ pd_library_split_document (PdLibrary   *self,
 
   if (document != NULL)
     {
-      notify_document_changed (self, document_id);
-      notify_document_changed (self, document->id);
+      _pd_library_notify_document_changed (self, document_id);
+      _pd_library_notify_document_changed (self, document->id);
     }
   return document;
 }

@@ -1060,8 +1060,11 @@ document_changed_cb (PdLibrary    *library,
 {
   g_autoptr(PdSyncState) state = pd_library_get_sync_state (library, document_id, NULL);
 
+  /* A document that failed before waits for its stored time (the wake-up timer, the network's
+   * return or the periodic pass); only a new or newly edited one starts a pass. The sync
+   * records themselves change documents too, and must not start passes in a loop. */
   if (state != NULL && state->destination != NULL && state->revision > state->synced_revision &&
-      !self->pass_running)
+      state->last_sync_error == NULL && !self->pass_running)
     {
       g_autoptr(PdDocument) document = pd_library_get_document_by_id (library, document_id, NULL);
 
