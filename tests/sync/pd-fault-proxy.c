@@ -34,6 +34,8 @@ struct _PdFaultProxy
   guint         requests;
   guint         stall_ms;
   guint         retry_after;
+  char         *hold_method;    /* pd_fault_proxy_hold_response (), once */
+  guint         hold_ms;
 };
 
 const char *
@@ -380,6 +382,21 @@ serve_request (PdFaultProxy *proxy,
   log_request (proxy, method, path, fault, status);
   if (fault == PD_FAULT_LOSE_RESPONSE)
     return FALSE;
+  {
+    guint hold_ms = 0;
+
+    g_mutex_lock (&proxy->lock);
+    if (proxy->hold_method != NULL && g_str_equal (proxy->hold_method, method))
+      {
+        hold_ms = proxy->hold_ms;
+        g_clear_pointer (&proxy->hold_method, g_free);
+        g_string_append_printf (proxy->log, "%u %s %s held %u ms\n", proxy->requests, method,
+                                path, hold_ms);
+      }
+    g_mutex_unlock (&proxy->lock);
+    if (hold_ms > 0)
+      wait_ms (proxy, hold_ms);
+  }
   if (!send_all (client->socket, answer->data, answer->len, cancellable))
     return FALSE;
   {
@@ -486,6 +503,7 @@ pd_fault_proxy_free (PdFaultProxy *proxy)
   g_hash_table_unref (proxy->seen);
   g_string_free (proxy->log, TRUE);
   g_strfreev (proxy->methods);
+  g_free (proxy->hold_method);
   g_mutex_clear (&proxy->lock);
   g_free (proxy);
 }
@@ -562,4 +580,16 @@ pd_fault_proxy_dup_log (PdFaultProxy *proxy)
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&proxy->lock);
 
   return g_strdup (proxy->log->str);
+}
+
+void
+pd_fault_proxy_hold_response (PdFaultProxy *proxy,
+                              const char   *method,
+                              guint         hold_ms)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&proxy->lock);
+
+  g_free (proxy->hold_method);
+  proxy->hold_method = g_strdup (method);
+  proxy->hold_ms = hold_ms;
 }

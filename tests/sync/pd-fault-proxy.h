@@ -45,6 +45,13 @@ void          pd_fault_proxy_set_stall_ms   (PdFaultProxy *proxy,
 void          pd_fault_proxy_set_retry_after (PdFaultProxy *proxy,
                                              guint         seconds);
 
+/* A delay past the client's timeout, once: the next request whose method is @method is
+ * forwarded and handled by the server, whose whole answer is then held @hold_ms before it is
+ * passed on (by then the client has usually given up). Logged as "held". */
+void          pd_fault_proxy_hold_response  (PdFaultProxy *proxy,
+                                             const char   *method,
+                                             guint         hold_ms);
+
 /* How many requests got @fault so far (PD_FAULT_NONE: forwarded cleanly). */
 guint         pd_fault_proxy_count          (PdFaultProxy *proxy,
                                              PdFault       fault);

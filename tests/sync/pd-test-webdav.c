@@ -62,10 +62,13 @@ port_answers (guint16 port)
   return connection != NULL;
 }
 
-PdTestWebdav *
-pd_test_webdav_start (guint64 body_limit)
+static PdTestWebdav *
+start_full (guint64     body_limit,
+            const char *cert_file,
+            const char *key_file)
 {
   PdTestWebdav *server = g_new0 (PdTestWebdav, 1);
+  g_auto(GStrv) envp = g_get_environ ();
   g_autofree char *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, body_limit);
   g_autofree char *script = script_path ();
   g_autoptr(GError) error = NULL;
@@ -74,6 +77,11 @@ pd_test_webdav_start (guint64 body_limit)
    * tests run as root, and must reach the data. */
   server->dir = g_dir_make_tmp ("pd-webdav-XXXXXX", &error);
   g_assert_no_error (error);
+  if (cert_file != NULL)
+    {
+      envp = g_environ_setenv (envp, "PD_WEBDAV_TLS_CERT", cert_file, TRUE);
+      envp = g_environ_setenv (envp, "PD_WEBDAV_TLS_KEY", key_file, TRUE);
+    }
 
   /* A port found free can be taken before Apache binds it: try a few. */
   for (guint attempt = 0; attempt < 3; attempt++)
@@ -87,7 +95,7 @@ pd_test_webdav_start (guint64 body_limit)
       gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
       int status;
 
-      if (!g_spawn_async (NULL, (char **) argv, NULL,
+      if (!g_spawn_async (NULL, (char **) argv, envp,
                           G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
                           &server->pid, &error))
         g_error ("Could not run %s: %s", script, error->message);
@@ -96,7 +104,8 @@ pd_test_webdav_start (guint64 body_limit)
         {
           if (port_answers (port))
             {
-              server->uri = g_strdup_printf ("http://127.0.0.1:%u/dav/", port);
+              server->uri = g_strdup_printf ("%s://127.0.0.1:%u/dav/",
+                                             cert_file != NULL ? "https" : "http", port);
               server->root = g_build_filename (server->dir, "dav", NULL);
               g_test_message ("WebDAV fixture at %s (files in %s)", server->uri, server->root);
               return server;
@@ -115,6 +124,21 @@ pd_test_webdav_start (guint64 body_limit)
                  log_text != NULL ? log_text : "(none)");
     }
   g_assert_not_reached ();
+}
+
+PdTestWebdav *
+pd_test_webdav_start (guint64 body_limit)
+{
+  return start_full (body_limit, NULL, NULL);
+}
+
+PdTestWebdav *
+pd_test_webdav_start_tls (guint64     body_limit,
+                          const char *cert_file,
+                          const char *key_file)
+{
+  g_return_val_if_fail (cert_file != NULL && key_file != NULL, NULL);
+  return start_full (body_limit, cert_file, key_file);
 }
 
 void

@@ -14,6 +14,10 @@ typedef struct _PdTestWebdav PdTestWebdav;
 /* Aborts the test program with a clear message if Apache is missing or does not start.
  * PUT bodies above @body_limit bytes get 413. */
 PdTestWebdav *pd_test_webdav_start    (guint64       body_limit);
+/* The same over HTTPS (https://127.0.0.1:PORT/dav/) with this certificate and key (PEM). */
+PdTestWebdav *pd_test_webdav_start_tls (guint64      body_limit,
+                                        const char  *cert_file,
+                                        const char  *key_file);
 void          pd_test_webdav_stop     (PdTestWebdav *server);
 /* http://127.0.0.1:PORT/dav/: the account root; readonly/ in it may only be read, and busy/
  * answers 503 with Retry-After: 120. */

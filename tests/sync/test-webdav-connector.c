@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "pd-fault-proxy.h"
 #include "pd-test-sync.h"
 #include "pd-test-webdav.h"
 #include "pd-webdav-connector.h"
@@ -398,6 +399,220 @@ test_connection (Fixture       *f,
   g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_AUTH_REQUIRED);
 }
 
+/* A kill during a download leaves PdDurableFile's temporary "<name>.part-XXXXXX" beside the
+ * target; the next download of that file clears it, and nothing else. */
+static void
+test_stale_partials (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *local = pd_test_make_file ("p.pdf", 30 * 1024);
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "downloads", NULL);
+  g_autofree char *target = g_build_filename (dir, "p.pdf", NULL);
+  g_autofree char *stale = g_build_filename (dir, "p.pdf.part-Ab12Cd", NULL);
+  g_autofree char *not_ours = g_build_filename (dir, "p.pdf.part-notes.txt", NULL);
+  g_autofree char *other = g_build_filename (dir, "q.pdf.part-Xy34Zw", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pd_test_upload (f->connector, local, "partials/p.pdf", NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (stale, "half a PDF", -1, NULL));
+  g_assert_true (g_file_set_contents (not_ours, "keep", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "another download", -1, NULL));
+
+  g_assert_true (pd_test_download (f->connector, "partials/p.pdf", target, NULL, &error));
+  g_assert_no_error (error);
+  pd_test_assert_same_file (local, target);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (not_ours, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (pd_test_count_matching (dir, "p.pdf.part-"), ==, 1);
+}
+
+/* Files in @dir, leaving out mod_dav_fs's own property folder. */
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (!g_str_equal (name, ".DAV"))
+      n++;
+  return n;
+}
+
+/* A server that takes the file and then answers later than the connector waits: the upload
+ * fails as TRANSIENT within about the timeout, and the next attempt ends with the file there
+ * once, with its metadata. */
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GUri) apache = g_uri_parse (pd_test_webdav_get_uri (server), G_URI_FLAGS_NONE, NULL);
+  PdFaultProxy *proxy = pd_fault_proxy_new ((guint16) g_uri_get_port (apache), 7);
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/dav/",
+                                          pd_fault_proxy_get_port (proxy));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdConnector) slow = pd_webdav_connector_new ("Office NAS", uri, PD_TEST_WEBDAV_USER,
+                                                         PD_TEST_WEBDAV_PASSWORD, &error);
+  g_autofree char *local = pd_test_make_file ("t.pdf", 300 * 1024);
+  g_autofree char *folder = on_server ("Slow");
+  g_autofree char *stored = on_server ("Slow/t.pdf");
+  g_autoptr(GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(PdRemoteInfo) remote = NULL;
+  g_autoptr(PdRemoteInfo) info = NULL;
+  gint64 start;
+  double seconds;
+
+  g_assert_no_error (error);
+  g_hash_table_insert (metadata, "uuid", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d");
+  g_hash_table_insert (metadata, "revision", "1");
+  g_assert_cmpuint (pd_webdav_connector_get_timeout (PD_WEBDAV_CONNECTOR (slow)), ==, 60);
+  g_object_set (slow, "timeout", 2, NULL);
+  g_assert_cmpuint (pd_webdav_connector_get_timeout (PD_WEBDAV_CONNECTOR (slow)), ==, 2);
+
+  pd_fault_proxy_hold_response (proxy, "PUT", 6000);
+  start = g_get_monotonic_time ();
+  g_assert_false (pd_test_upload (slow, local, "Slow/t.pdf", NULL, metadata, NULL, &error));
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("the upload gave up after %.1f s", seconds);
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT);
+  g_assert_nonnull (strstr (error->message, "within 2 seconds"));
+  g_assert_cmpfloat (seconds, >=, 1.5);
+  g_assert_cmpfloat (seconds, <, 4.5);
+  g_clear_error (&error);
+
+  /* The server did store it: the next create-only attempt is refused, and the engine then
+   * finds its own bytes without their metadata (pd-sync-engine.c) and replaces them in place. */
+  g_assert_false (pd_test_upload (slow, local, "Slow/t.pdf", NULL, metadata, NULL, &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  remote = pd_test_stat (slow, "Slow/t.pdf", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (remote->size, ==, 300 * 1024);
+  g_assert_null (g_hash_table_lookup (remote->metadata, "uuid"));
+  g_assert_true (pd_test_upload (slow, local, "Slow/t.pdf", remote->etag, metadata, &info,
+                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (info->metadata, "uuid"), ==,
+                   "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d");
+  g_assert_cmpuint (count_entries (folder), ==, 1);
+  pd_test_assert_same_file (local, stored);
+  pd_fault_proxy_free (proxy);
+}
+
+/* TLS */
+
+static void
+make_certificate (const char  *name,
+                  char       **cert_file,
+                  char       **key_file)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "tls", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_mkdir_with_parents (dir, 0700);
+  *cert_file = g_strdup_printf ("%s/%s.crt", dir, name);
+  *key_file = g_strdup_printf ("%s/%s.key", dir, name);
+  {
+    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", *key_file, "-out", *cert_file, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
+                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, &error))
+      g_error ("Could not run openssl to make a test certificate (install openssl): %s",
+               error->message);
+    if (!g_spawn_check_wait_status (status, &error))
+      g_error ("openssl could not make a test certificate: %s", err);
+  }
+}
+
+static char *
+read_pem (const char *path)
+{
+  g_autofree char *pem = NULL;
+
+  g_assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+  return g_steal_pointer (&pem);
+}
+
+/* Verification is always on; a pinned certificate is trusted only when it is the very one the
+ * server presents. */
+static void
+test_tls_pinning (void)
+{
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *other_cert = NULL;
+  g_autofree char *other_key = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *other_pem = NULL;
+  g_autofree char *local = pd_test_make_file ("tls.pdf", 20 * 1024);
+  g_autofree char *stored = NULL;
+  PdTestWebdav *tls_server;
+  g_autoptr(PdConnector) connector = NULL;
+  g_autoptr(GError) error = NULL;
+
+  make_certificate ("server", &cert, &key);
+  make_certificate ("other", &other_cert, &other_key);
+  pem = read_pem (cert);
+  other_pem = read_pem (other_cert);
+  tls_server = pd_test_webdav_start_tls (1024 * 1024, cert, key);
+  g_assert_true (g_str_has_prefix (pd_test_webdav_get_uri (tls_server), "https://"));
+  stored = g_build_filename (pd_test_webdav_get_root (tls_server), "tls.pdf", NULL);
+  connector = pd_webdav_connector_new ("Home server", pd_test_webdav_get_uri (tls_server),
+                                       PD_TEST_WEBDAV_USER, PD_TEST_WEBDAV_PASSWORD, &error);
+  g_assert_no_error (error);
+
+  /* Self-signed and not pinned: refused, and the message says why. */
+  g_assert_false (pd_test_upload (connector, local, "tls.pdf", NULL, NULL, NULL, &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "Home server"));
+  g_assert_nonnull (strstr (error->message, "unknown issuer"));
+  g_assert_false (pd_sync_error_is_retryable (error));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
+
+  /* Another certificate pinned: still refused. */
+  g_assert_true (pd_webdav_connector_set_pinned_certificate (PD_WEBDAV_CONNECTOR (connector),
+                                                             other_pem, &error));
+  g_assert_no_error (error);
+  g_assert_false (pd_test_upload (connector, local, "tls.pdf", NULL, NULL, NULL, &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE);
+  g_assert_nonnull (strstr (error->message, "trusted for this account"));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
+
+  /* The server's own certificate pinned: accepted. */
+  g_assert_true (pd_webdav_connector_set_pinned_certificate (PD_WEBDAV_CONNECTOR (connector), pem,
+                                                             &error));
+  g_assert_no_error (error);
+  g_assert_true (pd_test_upload (connector, local, "tls.pdf", NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  pd_test_assert_same_file (local, stored);
+
+  /* Unpinned again: refused again, even on a connection that was fine a moment ago. */
+  g_assert_true (pd_webdav_connector_set_pinned_certificate (PD_WEBDAV_CONNECTOR (connector),
+                                                             NULL, &error));
+  g_assert_null (pd_test_stat (connector, "tls.pdf", &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE);
+  g_clear_error (&error);
+
+  /* Not a certificate at all. */
+  g_assert_false (pd_webdav_connector_set_pinned_certificate (PD_WEBDAV_CONNECTOR (connector),
+                                                              "not a PEM", &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE);
+
+  pd_test_webdav_stop (tls_server);
+}
+
 /* Runs last: everything above went through the HTTP debug log. */
 static void
 test_password_not_logged (void)
@@ -448,7 +663,10 @@ main (int argc, char **argv)
   ADD ("throttled", test_throttled);
   ADD ("connection-refused", test_connection_refused);
   ADD ("test-connection", test_connection);
+  ADD ("stale-partials", test_stale_partials);
+  ADD ("timeout", test_timeout);
 #undef ADD
+  g_test_add_func ("/sync/webdav/tls-pinning", test_tls_pinning);
   g_test_add_func ("/sync/webdav/password-not-logged", test_password_not_logged);
 
   ret = g_test_run ();

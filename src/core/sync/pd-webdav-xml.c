@@ -186,3 +186,85 @@ _pd_webdav_parse_proppatch (const char *data,
   *failed_status = failed;
   return TRUE;
 }
+
+gboolean
+_pd_webdav_parse_listing (const char *data,
+                          gsize       len,
+                          GHashTable *sizes)
+{
+  xmlDoc *doc = parse_xml (data, len);
+  xmlNode *root = doc != NULL ? xmlDocGetRootElement (doc) : NULL;
+
+  if (root == NULL || !node_is (root, PD_WEBDAV_DAV_NS, "multistatus"))
+    {
+      if (doc != NULL)
+        xmlFreeDoc (doc);
+      return FALSE;
+    }
+  for (xmlNode *r = root->children; r != NULL; r = r->next)
+    {
+      g_autofree char *href = NULL;
+      gboolean collection = FALSE;
+      gboolean has_length = FALSE;
+      guint64 length = 0;
+
+      if (!node_is (r, PD_WEBDAV_DAV_NS, "response"))
+        continue;
+      for (xmlNode *c = r->children; c != NULL; c = c->next)
+        {
+          xmlNode *prop = NULL;
+          guint status = 0;
+
+          if (node_is (c, PD_WEBDAV_DAV_NS, "href"))
+            {
+              g_free (href);
+              href = node_text (c);
+              continue;
+            }
+          if (!node_is (c, PD_WEBDAV_DAV_NS, "propstat"))
+            continue;
+          for (xmlNode *s = c->children; s != NULL; s = s->next)
+            {
+              if (node_is (s, PD_WEBDAV_DAV_NS, "status"))
+                status = status_line_code (s);
+              else if (node_is (s, PD_WEBDAV_DAV_NS, "prop"))
+                prop = s;
+            }
+          if (!SOUP_STATUS_IS_SUCCESSFUL (status) || prop == NULL)
+            continue;
+          for (xmlNode *p = prop->children; p != NULL; p = p->next)
+            {
+              if (node_is (p, PD_WEBDAV_DAV_NS, "getcontentlength"))
+                {
+                  g_autofree char *text = node_text (p);
+
+                  length = g_ascii_strtoull (text, NULL, 10);
+                  has_length = TRUE;
+                }
+              else if (node_is (p, PD_WEBDAV_DAV_NS, "resourcetype"))
+                {
+                  for (xmlNode *t = p->children; t != NULL; t = t->next)
+                    if (node_is (t, PD_WEBDAV_DAV_NS, "collection"))
+                      collection = TRUE;
+                }
+            }
+        }
+      if (href != NULL && !collection && has_length)
+        {
+          /* The member's name is the last segment of its href, which may be a full URL. */
+          char *end = href + strlen (href);
+          char *slash;
+          g_autofree char *name = NULL;
+
+          while (end > href && end[-1] == '/')
+            *--end = '\0';
+          slash = strrchr (href, '/');
+          name = g_uri_unescape_string (slash != NULL ? slash + 1 : href, NULL);
+          if (name != NULL && *name != '\0')
+            g_hash_table_replace (sizes, g_steal_pointer (&name),
+                                  g_memdup2 (&length, sizeof length));
+        }
+    }
+  xmlFreeDoc (doc);
+  return TRUE;
+}

@@ -21,5 +21,12 @@ gboolean  _pd_webdav_parse_propfind          (const char   *data,
 gboolean  _pd_webdav_parse_proppatch         (const char   *data,
                                               gsize         len,
                                               guint        *failed_status);
+/* A Depth 1 PROPFIND answer: fills @sizes with the last path segment (unescaped) of every
+ * member that is not a collection -> its getcontentlength (guint64 in a pointer-sized slot is
+ * not portable, so the value is a g_malloc'd guint64). The collection itself is skipped.
+ * FALSE if it is not a multistatus. */
+gboolean  _pd_webdav_parse_listing           (const char   *data,
+                                              gsize         len,
+                                              GHashTable   *sizes);
 
 G_END_DECLS
