@@ -1,18 +1,37 @@
 /* pd-cli-sync.c: paperdock-cli's sync commands (see pd-cli-sync.h). Argument parsing and
  * printing only: the work is done by the library and the sync engine. Passwords are read from
- * standard input, go to the keyring, and are never printed. */
+ * standard input, go to the keyring, and are never printed; OneDrive and Google Drive accounts
+ * sign in with OAuth (the address to open, or a device code, is printed; tokens go to the
+ * keyring). */
 #define G_LOG_DOMAIN "pd-cli"
 
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pd-cli-output.h"
 #include "pd-cli-sync.h"
 #include "pd-library-sync.h"
+#include "pd-oauth.h"
+#include "pd-oauth-token-source.h"
+#include "pd-profile.h"
 #include "pd-secret.h"
 #include "pd-sync-engine.h"
+
+#define OAUTH_HELP \
+  "OneDrive and Google Drive accounts sign in with the organization's own app registration\n" \
+  "(doc/cloud-accounts.md): the command prints an address to open in a browser, or with\n" \
+  "--device-code a code to enter on any device. Tokens are kept in the keyring only.\n" \
+  "\n" \
+  "Environment (tests, private clouds):\n" \
+  "  PAPERDOCK_OAUTH_AUTHORIZE_URL  sign-in page instead of the provider's\n" \
+  "  PAPERDOCK_OAUTH_TOKEN_URL      token endpoint\n" \
+  "  PAPERDOCK_OAUTH_DEVICE_URL     device code endpoint\n" \
+  "  PAPERDOCK_GRAPH_URL            Microsoft Graph base (https://graph.microsoft.com/v1.0)\n" \
+  "  PAPERDOCK_DRIVE_URL            Google Drive API base (https://www.googleapis.com)\n"
 
 static int
 usage (GOptionContext *context,
@@ -39,21 +58,315 @@ read_password_stdin (void)
   return g_string_free (s, FALSE);
 }
 
+/* OAuth sign-in, for onedrive and gdrive accounts */
+
+typedef struct {
+  GAsyncResult *result;
+  GCancellable *cancellable;
+} SignInWait;
+
+static void
+sign_in_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SignInWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+}
+
+static gboolean
+sign_in_sigint_cb (gpointer user_data)
+{
+  SignInWait *wait = user_data;
+
+  g_cancellable_cancel (wait->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Flushed at once: a script (or a person behind a pipe) needs the address before we wait. */
+static void
+print_sign_in_uri_cb (const char *uri,
+                      gpointer    user_data)
+{
+  g_print ("Open this address in a web browser on this computer to sign in:\n\n  %s\n\n"
+           "Waiting for the browser… (Ctrl+C to give up)\n", uri);
+  fflush (stdout);
+}
+
+static void
+print_device_code_cb (const char *verification_uri,
+                      const char *user_code,
+                      const char *message,
+                      gpointer    user_data)
+{
+  g_print ("To sign in, open %s in a web browser on any device and enter the code %s\n"
+           "Waiting for the sign-in… (Ctrl+C to give up)\n", verification_uri, user_code);
+  fflush (stdout);
+}
+
+static PdOAuthTokens *
+run_sign_in (const PdOAuthProvider  *provider,
+             gboolean                device_code,
+             GError                **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  SignInWait wait = { NULL, cancellable };
+  PdOAuthTokens *tokens;
+  guint sigint_id;
+
+  sigint_id = g_unix_signal_add (SIGINT, sign_in_sigint_cb, &wait);
+  if (device_code)
+    pd_oauth_device_sign_in_async (provider, print_device_code_cb, NULL, cancellable,
+                                   sign_in_done_cb, &wait);
+  else
+    pd_oauth_sign_in_async (provider, print_sign_in_uri_cb, NULL, cancellable, sign_in_done_cb,
+                            &wait);
+  while (wait.result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (sigint_id);
+  tokens = device_code ? pd_oauth_device_sign_in_finish (wait.result, error)
+                       : pd_oauth_sign_in_finish (wait.result, error);
+  g_object_unref (wait.result);
+  return tokens;
+}
+
+static char *
+setting_key (gint64      account_id,
+             const char *what)
+{
+  return g_strdup_printf ("account.%" G_GINT64_FORMAT ".%s", account_id, what);
+}
+
+/* The drive's base address, as the connector wants it. */
+static char *
+cloud_account_url (const char *kind,
+                   const char *drive_id)
+{
+  const char *base;
+
+  if (g_strcmp0 (kind, "onedrive") == 0)
+    {
+      g_autofree char *escaped = NULL;
+
+      base = g_getenv ("PAPERDOCK_GRAPH_URL");
+      if (base == NULL || *base == '\0')
+        base = "https://graph.microsoft.com/v1.0";
+      if (drive_id == NULL)
+        return g_strconcat (base, "/me/drive", NULL);
+      escaped = g_uri_escape_string (drive_id, NULL, FALSE);
+      return g_strconcat (base, "/drives/", escaped, NULL);
+    }
+  base = g_getenv ("PAPERDOCK_DRIVE_URL");
+  return g_strdup (base != NULL && *base != '\0' ? base : "https://www.googleapis.com");
+}
+
+/* Every open sign-in item of the account is closed, and its documents are due again. */
+static void
+resolve_sign_in_items (PdLibrary *library,
+                       gint64     account_id)
+{
+  g_autoptr(GPtrArray) items = pd_library_list_inbox (library, FALSE, NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      const PdInboxItem *item = items->pdata[i];
+
+      if (item->account_id == account_id && g_strcmp0 (item->kind, "sign_in") == 0)
+        {
+          if (!pd_library_resolve_inbox_item (library, item->id, "signed in again", &error))
+            g_printerr ("Note: the inbox item could not be closed: %s\n", error->message);
+          return;
+        }
+    }
+}
+
+static int
+accounts_add_cloud (PdLibrary      *library,
+                    GOptionContext *context,
+                    const char     *kind,
+                    const char     *name,
+                    const char     *client_id,
+                    gboolean        secret_stdin,
+                    const char     *drive_id,
+                    gboolean        device_code)
+{
+  g_autoptr(PdOAuthProvider) provider = NULL;
+  g_autoptr(PdOAuthTokens) tokens = NULL;
+  g_autoptr(PdAccount) existing = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+  GError *error = NULL;
+  gboolean google = g_strcmp0 (kind, "gdrive") == 0;
+  gint64 id;
+
+  if (client_id == NULL || *client_id == '\0')
+    return usage (context, google
+                  ? "A Google Drive account needs --client-id ID --client-secret-stdin: the "
+                    "Desktop app client of your organization (see doc/cloud-accounts.md)."
+                  : "A OneDrive account needs --client-id ID: the Application (client) ID of "
+                    "your organization's app registration (see doc/cloud-accounts.md).");
+  if (google && !secret_stdin)
+    return usage (context, "Google Desktop app clients come with a client secret: give it on "
+                  "standard input with --client-secret-stdin.");
+  if (!google && secret_stdin)
+    return usage (context, "OneDrive sign-in uses no client secret (Microsoft forbids them in "
+                  "desktop apps).");
+  if (drive_id != NULL && google)
+    return usage (context, "--drive-id is for OneDrive accounts.");
+  existing = pd_library_get_account (library, name, NULL);
+  if (existing != NULL)
+    {
+      g_printerr ("An account named “%s” already exists. Remove it first, or sign it in again "
+                  "with “paperdock-cli accounts signin %s”.\n", name, name);
+      return PD_EXIT_BAD_INPUT;
+    }
+  if (secret_stdin)
+    {
+      secret = read_password_stdin ();
+      if (*secret == '\0')
+        {
+          g_printerr ("No client secret was given on standard input.\n");
+          return PD_EXIT_BAD_INPUT;
+        }
+    }
+
+  provider = pd_oauth_provider_new_for_kind (kind, client_id, secret, &error);
+  if (provider == NULL)
+    return pd_cli_fail (error);
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+  /* Sign in first: a refused sign-in leaves no account behind. */
+  tokens = run_sign_in (provider, device_code, &error);
+  if (tokens == NULL)
+    return pd_cli_fail (error);
+
+  url = cloud_account_url (kind, drive_id);
+  id = pd_library_add_account (library, name, kind, url, NULL, &error);
+  if (id == 0)
+    return pd_cli_fail (error);
+  key = setting_key (id, "client-id");
+  if (!pd_oauth_token_source_store (id, provider, tokens, NULL, &error) ||
+      !pd_library_set_setting (library, key, client_id, &error))
+    {
+      /* No account without its tokens: it could never sync. */
+      pd_oauth_token_source_clear (id, NULL, NULL);
+      pd_library_remove_account (library, name, NULL);
+      return pd_cli_fail (error);
+    }
+  if (drive_id != NULL)
+    {
+      g_autofree char *drive_key = setting_key (id, "drive-id");
+
+      pd_library_set_setting (library, drive_key, drive_id, NULL);
+    }
+  g_print ("Signed in. Added account “%s” (%s).\n", name, url);
+  return PD_EXIT_OK;
+}
+
+static int
+accounts_signin (PdLibrary  *library,
+                 int         argc,
+                 char      **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(PdAccount) account = NULL;
+  g_autoptr(PdOAuthProvider) provider = NULL;
+  g_autoptr(PdOAuthProvider) stored = NULL;
+  g_autoptr(PdOAuthTokens) tokens = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *secret = NULL;
+  gboolean device_code = FALSE;
+  gboolean secret_stdin = FALSE;
+  GOptionEntry entries[] = {
+    { "device-code", 0, 0, G_OPTION_ARG_NONE, &device_code, "Sign in with a code entered on any device instead of a browser here", NULL },
+    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &secret_stdin, "Google: read a new client secret from standard input", NULL },
+    { NULL },
+  };
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context, "Sign a OneDrive or Google Drive account in again; its "
+                                "documents waiting for the sign-in are sent at the next sync.");
+  g_option_context_set_description (context, OAUTH_HELP);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_autofree char *msg = g_strdup (error->message);
+
+      g_error_free (error);
+      return usage (context, msg);
+    }
+  if (argc != 2)
+    return usage (context, "Give the name of the account.");
+  account = pd_library_get_account (library, argv[1], &error);
+  if (account == NULL)
+    return pd_cli_fail (error);
+  if (g_strcmp0 (account->kind, "onedrive") != 0 && g_strcmp0 (account->kind, "gdrive") != 0)
+    {
+      g_printerr ("Account “%s” does not sign in with a browser. Remove it and add it again to "
+                  "change its password.\n", account->name);
+      return PD_EXIT_BAD_INPUT;
+    }
+
+  /* The client id and secret of the last sign-in, unless replaced here. */
+  stored = pd_oauth_token_source_dup_provider (account->id, account->kind, NULL, NULL);
+  key = setting_key (account->id, "client-id");
+  if (!pd_library_get_setting (library, key, &client_id, &error))
+    return pd_cli_fail (error);
+  if (client_id == NULL && stored != NULL)
+    client_id = g_strdup (stored->client_id);
+  if (secret_stdin)
+    secret = read_password_stdin ();
+  else if (stored != NULL)
+    secret = g_strdup (stored->client_secret);
+  if (client_id == NULL)
+    {
+      g_printerr ("Account “%s” has no client id on record. Remove it and add it again with "
+                  "--client-id.\n", account->name);
+      return PD_EXIT_BAD_INPUT;
+    }
+  provider = pd_oauth_provider_new_for_kind (account->kind, client_id, secret, &error);
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+  if (provider == NULL)
+    return pd_cli_fail (error);
+  tokens = run_sign_in (provider, device_code, &error);
+  if (tokens == NULL)
+    return pd_cli_fail (error);
+  if (!pd_oauth_token_source_store (account->id, provider, tokens, NULL, &error))
+    return pd_cli_fail (error);
+  resolve_sign_in_items (library, account->id);
+  g_print ("Signed in to “%s” again. Documents waiting for it go at the next sync.\n",
+           account->name);
+  return PD_EXIT_OK;
+}
+
 static int
 accounts_add (PdLibrary  *library,
               int         argc,
               char      **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("webdav|folder NAME");
+  g_autoptr(GOptionContext) context = g_option_context_new ("webdav|folder|onedrive|gdrive NAME");
   g_autofree char *url = NULL;
   g_autofree char *user = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *drive_id = NULL;
   gboolean password_stdin = FALSE;
+  gboolean client_secret_stdin = FALSE;
+  gboolean device_code = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "WebDAV folder address (https://…/)", "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "WebDAV user name", "USER" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input (it goes to the keyring only)", NULL },
     { "path", 0, 0, G_OPTION_ARG_FILENAME, &path, "Folder to sync into", "DIR" },
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, "OneDrive, Google Drive: the client id of your organization's app registration", "ID" },
+    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &client_secret_stdin, "Google Drive: read the Desktop app client's secret from standard input", NULL },
+    { "drive-id", 0, 0, G_OPTION_ARG_STRING, &drive_id, "OneDrive: a drive other than the user's own (a SharePoint library)", "ID" },
+    { "device-code", 0, 0, G_OPTION_ARG_NONE, &device_code, "OneDrive, Google Drive: sign in with a code entered on any device instead of a browser here", NULL },
     { NULL },
   };
   GError *error = NULL;
@@ -62,6 +375,7 @@ accounts_add (PdLibrary  *library,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Add an account documents can be synced to.");
+  g_option_context_set_description (context, OAUTH_HELP);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_autofree char *msg = g_strdup (error->message);
@@ -74,6 +388,9 @@ accounts_add (PdLibrary  *library,
   kind = argv[1];
   name = argv[2];
 
+  if (g_strcmp0 (kind, "onedrive") == 0 || g_strcmp0 (kind, "gdrive") == 0)
+    return accounts_add_cloud (library, context, kind, name, client_id, client_secret_stdin,
+                               drive_id, device_code);
   if (g_strcmp0 (kind, "folder") == 0)
     {
       g_autofree char *absolute = NULL;
@@ -120,7 +437,7 @@ accounts_add (PdLibrary  *library,
       memset (password, 0, strlen (password));
     }
   else
-    return usage (context, "The kind of account is “webdav” or “folder”.");
+    return usage (context, "The kind of account is “webdav”, “folder”, “onedrive” or “gdrive”.");
 
   g_print ("Added account “%s”.\n", name);
   return PD_EXIT_OK;
@@ -136,6 +453,8 @@ accounts_main (PdLibrary  *library,
 
   if (g_strcmp0 (sub, "add") == 0)
     return accounts_add (library, argc - 1, argv + 1);
+  if (g_strcmp0 (sub, "signin") == 0)
+    return accounts_signin (library, argc - 1, argv + 1);
 
   if (g_strcmp0 (sub, "list") == 0)
     {
@@ -158,8 +477,8 @@ accounts_main (PdLibrary  *library,
 
   if (argc != 3 || (g_strcmp0 (sub, "remove") != 0 && g_strcmp0 (sub, "test") != 0))
     {
-      g_printerr ("Usage: paperdock-cli accounts [list | add webdav|folder NAME … | remove NAME "
-                  "| test NAME]\n");
+      g_printerr ("Usage: paperdock-cli accounts [list | add webdav|folder|onedrive|gdrive NAME … "
+                  "| signin NAME | remove NAME | test NAME]\n");
       return PD_EXIT_USAGE;
     }
 
@@ -171,9 +490,18 @@ accounts_main (PdLibrary  *library,
       if (account == NULL)
         return pd_cli_fail (error);
       if (g_strcmp0 (account->kind, "folder") != 0 &&
-          !pd_secret_clear (account->id, account->kind, NULL, &secret_error))
-        g_printerr ("Note: the password could not be removed from the keyring: %s\n",
+          !pd_secret_clear_account (account->id, NULL, &secret_error))
+        g_printerr ("Note: the account's secrets could not be removed from the keyring: %s\n",
                     secret_error->message);
+      if ((g_strcmp0 (account->kind, "onedrive") == 0 ||
+           g_strcmp0 (account->kind, "gdrive") == 0))
+        {
+          g_autofree char *client_key = setting_key (account->id, "client-id");
+          g_autofree char *drive_key = setting_key (account->id, "drive-id");
+
+          pd_library_set_setting (library, client_key, NULL, NULL);
+          pd_library_set_setting (library, drive_key, NULL, NULL);
+        }
       if (!pd_library_remove_account (library, argv[2], &error))
         return pd_cli_fail (error);
       g_print ("Removed account “%s”.\n", argv[2]);

@@ -7,8 +7,28 @@
 
 #include "pd-account.h"
 #include "pd-folder-connector.h"
+#include "pd-gdrive-connector.h"
+#include "pd-oauth-token-source.h"
+#include "pd-onedrive-connector.h"
+#include "pd-resume-store.h"
 #include "pd-secret.h"
 #include "pd-webdav-connector.h"
+
+/* Tokens come from the keyring through the token source, on the connector's first request:
+ * a locked keyring then retries later, a missing sign-in asks for one (see
+ * pd-oauth-token-source.h). Upload sessions in progress are kept in the keyring too. */
+static PdConnector *
+create_cloud_connector (const PdAccount  *account,
+                        GError          **error)
+{
+  g_autoptr(PdTokenSource) tokens = pd_oauth_token_source_new (account->id, account->name);
+  g_autoptr(PdResumeStore) resume = pd_keyring_resume_store_new (account->id);
+
+  if (g_strcmp0 (account->kind, "onedrive") == 0)
+    return pd_onedrive_connector_new (account->name, account->url, tokens, resume, error);
+  /* "root" is Drive's name for the top of My Drive; drive.file lets the app create there. */
+  return pd_gdrive_connector_new (account->name, account->url, "root", tokens, resume, error);
+}
 
 PdConnector *
 pd_account_create_connector (const PdAccount  *account,
@@ -23,6 +43,8 @@ pd_account_create_connector (const PdAccount  *account,
 
   if (g_strcmp0 (account->kind, "folder") == 0)
     return pd_folder_connector_new (account->name, account->url);
+  if (g_strcmp0 (account->kind, "onedrive") == 0 || g_strcmp0 (account->kind, "gdrive") == 0)
+    return create_cloud_connector (account, error);
 
   if (g_strcmp0 (account->kind, "webdav") != 0)
     {

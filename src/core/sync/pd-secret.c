@@ -164,3 +164,22 @@ pd_secret_dup_pdf_password_kind (const char *profile_name)
 
   return g_strdup_printf ("pdf-password:%s", folded);
 }
+
+gboolean
+pd_secret_clear_account (gint64         account_id,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  /* Matching on the account alone removes every kind at once (libsecret clears all unlocked
+   * items that match). FALSE without an error: nothing was there. */
+  if (!secret_password_clear_sync (&account_schema, cancellable, &local_error,
+                                   "account-id", (int) account_id, NULL) &&
+      local_error != NULL)
+    {
+      set_error_from_secret (error, local_error, "remove the account's secrets");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -32,6 +32,11 @@ gboolean  pd_secret_clear       (gint64        account_id,
                                  const char   *kind,
                                  GCancellable *cancellable,
                                  GError      **error);
+/* Removes every secret of @account_id whatever its kind (password, OAuth tokens, upload
+ * sessions "resume:*"): what removing an account must do. Nothing stored is fine. */
+gboolean  pd_secret_clear_account (gint64        account_id,
+                                   GCancellable *cancellable,
+                                   GError      **error);
 /* A profile's PDF password: the same keyring schema, account 0, kind "pdf-password:<profile>"
  * with the profile's name case-folded, as profiles are looked up. */
 char     *pd_secret_dup_pdf_password_kind (const char *profile_name);
