@@ -1,6 +1,9 @@
 /* pd-application.c: the application object. It reads the command line (--library), opens the
  * library once, asynchronously, and hands it to every window; app.quit and app.about live here
- * because they concern the whole application rather than one window. */
+ * because they concern the whole application rather than one window. It also owns the sync
+ * engine: while documents still have to go somewhere it holds the application, so closing the
+ * window does not stop them (asking the Background portal for permission when sandboxed), and
+ * it sends a notification when the queue has drained or something needs a person. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
@@ -9,6 +12,8 @@
 
 #include "pd-application.h"
 #include "pd-paths.h"
+#include "pd-sync-engine.h"
+#include "pd-sync-status.h"
 #include "pd-window.h"
 
 struct _PdApplication
@@ -21,8 +26,12 @@ struct _PdApplication
   PdLibrary      *library;       /* NULL until opened */
   GError         *open_error;    /* why the library could not be opened */
   GSettings      *settings;
+  PdSyncEngine   *engine;        /* NULL until the library is open */
+  PdSyncStatus   *status;
 
   guint           opening : 1;
+  guint           holding : 1;        /* g_application_hold () for the sync queue */
+  guint           background_asked : 1;
 };
 
 G_DEFINE_FINAL_TYPE (PdApplication, pd_application, ADW_TYPE_APPLICATION)
@@ -32,9 +41,151 @@ pd_application_show_library (PdApplication *self,
                              PdWindow      *window)
 {
   if (self->library != NULL)
-    pd_window_set_library (window, self->library);
+    {
+      pd_window_set_library (window, self->library);
+      pd_window_set_sync_status (window, self->status);
+    }
   else if (self->open_error != NULL)
     pd_window_show_error (window, _("Could Not Open the Library"), self->open_error->message);
+}
+
+static gboolean
+pd_application_background_allowed (PdApplication *self)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Without the key (an older installed schema) keeping on is what the person expects. */
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "background-sync"))
+    return TRUE;
+  return g_settings_get_boolean (self->settings, "background-sync");
+}
+
+static void
+request_background_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    g_debug ("The Background portal did not answer: %s", error->message);
+}
+
+/* In a sandbox, running without a window needs the Background portal's permission; the portal
+ * asks the person once and remembers. Outside one there is nobody to ask. */
+static void
+pd_application_request_background (PdApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  GVariantBuilder options;
+
+  if (self->background_asked || bus == NULL ||
+      !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+  self->background_asked = TRUE;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Send scanned documents that are still "
+                                                 "waiting after the window is closed")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (FALSE));
+  g_dbus_connection_call (bus,
+                          "org.freedesktop.portal.Desktop",
+                          "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background",
+                          "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options),
+                          G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE,
+                          -1,
+                          self->cancellable,
+                          request_background_cb,
+                          NULL);
+}
+
+static void
+pd_application_update_hold (PdApplication *self)
+{
+  gboolean hold = self->status != NULL &&
+                  pd_sync_status_get_pending (self->status) > 0 &&
+                  pd_application_background_allowed (self);
+
+  if (hold == self->holding)
+    return;
+
+  self->holding = hold;
+  if (hold)
+    {
+      g_debug ("Holding the application while %u documents wait to sync",
+               pd_sync_status_get_pending (self->status));
+      g_application_hold (G_APPLICATION (self));
+      pd_application_request_background (self);
+    }
+  else
+    {
+      g_debug ("Sync queue empty: releasing the application");
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+/* GLib 2.74 cannot send a notification without a session bus (a test, a bare console): then
+ * there is nobody to show it anyway. */
+static void
+pd_application_notify (PdApplication *self,
+                       GNotification *notification)
+{
+  if (g_application_get_dbus_connection (G_APPLICATION (self)) == NULL)
+    return;
+  g_application_send_notification (G_APPLICATION (self), "sync", notification);
+}
+
+static void
+pd_application_drained_cb (PdApplication *self)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("All documents are synced"));
+
+  g_notification_set_body (notification,
+                           _("Every scanned document has reached its destination."));
+  g_notification_set_default_action_and_target (notification, "app.show-page", "s", "library");
+  pd_application_notify (self, notification);
+}
+
+static void
+pd_application_attention_cb (PdApplication *self,
+                             guint          count)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("A document needs you"));
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u item in the inbox waits for your decision.",
+                                       "%u items in the inbox wait for your decision.",
+                                       count), count);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.show-page", "s", "inbox");
+  pd_application_notify (self, notification);
+}
+
+static void
+pd_application_start_sync (PdApplication *self)
+{
+  g_assert (self->library != NULL);
+
+  self->engine = pd_sync_engine_new (self->library);
+  self->status = pd_sync_status_new (self->library, self->engine);
+  g_signal_connect_object (self->status, "notify::pending",
+                           G_CALLBACK (pd_application_update_hold), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "drained",
+                           G_CALLBACK (pd_application_drained_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "attention",
+                           G_CALLBACK (pd_application_attention_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::background-sync",
+                           G_CALLBACK (pd_application_update_hold), self, G_CONNECT_SWAPPED);
+  pd_sync_engine_start (self->engine);
 }
 
 static void
@@ -57,7 +208,10 @@ pd_application_open_cb (GObject      *object,
       self->open_error = g_steal_pointer (&error);
     }
   else
-    self->library = g_steal_pointer (&library);
+    {
+      self->library = g_steal_pointer (&library);
+      pd_application_start_sync (self);
+    }
 
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (PD_IS_WINDOW (l->data))
@@ -143,9 +297,37 @@ pd_application_about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+pd_application_sync_now_action (GSimpleAction *action,
+                                GVariant      *param,
+                                gpointer       user_data)
+{
+  PdApplication *self = PD_APPLICATION (user_data);
+
+  if (self->engine != NULL)
+    pd_sync_engine_sync_now (self->engine);
+}
+
+static void
+pd_application_show_page_action (GSimpleAction *action,
+                                 GVariant      *param,
+                                 gpointer       user_data)
+{
+  PdApplication *self = PD_APPLICATION (user_data);
+  GtkWindow *window;
+
+  /* From a notification: the window may have been closed since. */
+  g_application_activate (G_APPLICATION (self));
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (PD_IS_WINDOW (window))
+    pd_window_set_visible_page (PD_WINDOW (window), g_variant_get_string (param, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = pd_application_quit_action },
   { .name = "about", .activate = pd_application_about_action },
+  { .name = "sync-now", .activate = pd_application_sync_now_action },
+  { .name = "show-page", .activate = pd_application_show_page_action, .parameter_type = "s" },
 };
 
 static int
@@ -185,6 +367,7 @@ pd_application_startup (GApplication *application)
 {
   PdApplication *self = (PdApplication *)application;
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *sync_accels[] = { "<Control><Shift>s", NULL };
 
   G_APPLICATION_CLASS (pd_application_parent_class)->startup (application);
 
@@ -193,6 +376,7 @@ pd_application_startup (GApplication *application)
                                    app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.sync-now", sync_accels);
 }
 
 static void
@@ -218,6 +402,14 @@ pd_application_shutdown (GApplication *application)
   PdApplication *self = (PdApplication *)application;
 
   g_cancellable_cancel (self->cancellable);
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  /* Stops its timers and cancels the pass in flight; what was sent is already recorded. */
+  if (self->engine != NULL)
+    g_object_run_dispose (G_OBJECT (self->engine));
+  g_clear_object (&self->status);
 
   G_APPLICATION_CLASS (pd_application_parent_class)->shutdown (application);
 }
@@ -229,6 +421,8 @@ pd_application_finalize (GObject *object)
 
   g_clear_pointer (&self->library_dir, g_free);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->status);
+  g_clear_object (&self->engine);
   g_clear_object (&self->library);
   g_clear_error (&self->open_error);
   g_clear_object (&self->settings);
@@ -287,4 +481,31 @@ pd_application_get_library (PdApplication *self)
   g_return_val_if_fail (PD_IS_APPLICATION (self), NULL);
 
   return self->library;
+}
+
+/**
+ * pd_application_get_sync_engine:
+ *
+ * Returns: (transfer none) (nullable): the engine syncing the library, once it is open
+ */
+PdSyncEngine *
+pd_application_get_sync_engine (PdApplication *self)
+{
+  g_return_val_if_fail (PD_IS_APPLICATION (self), NULL);
+
+  return self->engine;
+}
+
+/**
+ * pd_application_get_holding:
+ *
+ * Returns: whether the application keeps running without a window because documents are
+ *   still waiting to be synced
+ */
+gboolean
+pd_application_get_holding (PdApplication *self)
+{
+  g_return_val_if_fail (PD_IS_APPLICATION (self), FALSE);
+
+  return self->holding;
 }

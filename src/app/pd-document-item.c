@@ -1,6 +1,6 @@
-/* pd-document-item.c: a read-only snapshot of one library document for the document list. The
- * list is rebuilt from the library after every committed change, so the item never changes;
- * its properties exist for GtkExpression lookups and bindings. */
+/* pd-document-item.c: a read-only snapshot of one library document, and of its sync state, for
+ * the document list. The list is rebuilt from the library after every committed change, so the
+ * item never changes; its properties exist for GtkExpression lookups and bindings. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
@@ -14,7 +14,12 @@ struct _PdDocumentItem
   GObject     parent_instance;
 
   /* Owned */
-  PdDocument *document;
+  PdDocument  *document;
+  PdSyncState *sync_state;   /* NULL when not known (no sync information asked for) */
+  char        *attention;    /* what an open inbox item about this document says, or NULL */
+
+  guint        percent;      /* of the pass sending it, while uploading */
+  guint        uploading : 1;
 };
 
 G_DEFINE_FINAL_TYPE (PdDocumentItem, pd_document_item, G_TYPE_OBJECT)
@@ -35,6 +40,8 @@ pd_document_item_finalize (GObject *object)
   PdDocumentItem *self = (PdDocumentItem *)object;
 
   g_clear_pointer (&self->document, pd_document_free);
+  g_clear_pointer (&self->sync_state, pd_sync_state_free);
+  g_clear_pointer (&self->attention, g_free);
 
   G_OBJECT_CLASS (pd_document_item_parent_class)->finalize (object);
 }
@@ -113,6 +120,78 @@ pd_document_item_new (const PdDocument *document)
   return self;
 }
 
+static PdSyncState *
+sync_state_copy (const PdSyncState *state)
+{
+  PdSyncState *copy = g_new0 (PdSyncState, 1);
+
+  *copy = *state;
+  copy->uuid = g_strdup (state->uuid);
+  copy->name = g_strdup (state->name);
+  copy->pdf_path = g_strdup (state->pdf_path);
+  copy->destination = g_strdup (state->destination);
+  copy->remote_path = g_strdup (state->remote_path);
+  copy->remote_etag = g_strdup (state->remote_etag);
+  copy->last_sync_error = g_strdup (state->last_sync_error);
+  return copy;
+}
+
+/**
+ * pd_document_item_new_with_sync:
+ * @sync_state: (nullable): where the document goes and what its destination confirmed
+ * @attention: (nullable): the message of an open inbox item about the document
+ * @uploading: whether a sync pass is sending documents right now
+ * @percent: how far that pass is
+ *
+ * Returns: (transfer full): a new item whose status says where the document is in syncing
+ */
+PdDocumentItem *
+pd_document_item_new_with_sync (const PdDocument  *document,
+                                const PdSyncState *sync_state,
+                                const char        *attention,
+                                gboolean           uploading,
+                                guint              percent)
+{
+  PdDocumentItem *self = pd_document_item_new (document);
+
+  if (sync_state != NULL)
+    self->sync_state = sync_state_copy (sync_state);
+  self->attention = g_strdup (attention);
+  self->uploading = !!uploading;
+  self->percent = MIN (percent, 100);
+  return self;
+}
+
+/**
+ * pd_document_item_get_sync_state:
+ *
+ * Returns: (transfer none) (nullable): the document's sync state, if it was asked for
+ */
+const PdSyncState *
+pd_document_item_get_sync_state (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), NULL);
+
+  return self->sync_state;
+}
+
+/* Whether the PDF was removed after syncing (it is downloaded again to open or export). */
+gboolean
+pd_document_item_get_evicted (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), FALSE);
+
+  return self->sync_state != NULL && self->sync_state->evicted_at != 0;
+}
+
+gboolean
+pd_document_item_needs_attention (PdDocumentItem *self)
+{
+  g_return_val_if_fail (PD_IS_DOCUMENT_ITEM (self), FALSE);
+
+  return self->document->state == PD_DOC_STATE_FAILED || self->attention != NULL;
+}
+
 const PdDocument *
 pd_document_item_get_document (PdDocumentItem *self)
 {
@@ -153,6 +232,36 @@ pd_document_item_get_n_pages (PdDocumentItem *self)
   return self->document->n_pages;
 }
 
+/* The status of a finished document: where it is on its way to its destination. */
+static char *
+pd_document_item_dup_sync_status (PdDocumentItem *self)
+{
+  const PdSyncState *state = self->sync_state;
+
+  if (self->attention != NULL)
+    return g_strdup (_("Needs attention: see the inbox"));
+
+  if (state == NULL || state->destination == NULL)
+    return g_strdup (_("Ready"));
+
+  if (state->synced_revision >= state->revision && state->remote_etag != NULL)
+    {
+      if (state->evicted_at != 0)
+        /* The words a person needs: it is safe, and opening it needs the network. */
+        return g_strdup (_("Synced, stored online only"));
+      return g_strdup (_("Synced"));
+    }
+
+  if (self->uploading)
+    /* Translators: %u is a percentage */
+    return g_strdup_printf (_("Uploading %u %%"), self->percent);
+
+  if (state->sync_attempts > 0 || state->last_sync_error != NULL)
+    return g_strdup (_("Waiting for network"));
+
+  return g_strdup (_("Waiting to upload"));
+}
+
 /**
  * pd_document_item_dup_status:
  *
@@ -172,7 +281,7 @@ pd_document_item_dup_status (PdDocumentItem *self)
       return g_strdup (_("Processing"));
 
     case PD_DOC_STATE_READY:
-      return g_strdup (_("Ready"));
+      return pd_document_item_dup_sync_status (self);
 
     case PD_DOC_STATE_FAILED:
       if (self->document->last_error != NULL && self->document->last_error[0] != '\0')

@@ -1,10 +1,12 @@
 /* pd-document-item.h: one library document as a GObject, so that list models and widgets can
- * hold it; it also words the document's state, page count and date for a person. */
+ * hold it; it also words the document's state (including where it is in syncing: waiting,
+ * uploading, synced, needs attention), page count and date for a person. */
 #pragma once
 
 #include <glib-object.h>
 
 #include "pd-library.h"
+#include "pd-library-sync.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +15,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PdDocumentItem, pd_document_item, PD, DOCUMENT_ITEM, GObject)
 
 PdDocumentItem   *pd_document_item_new             (const PdDocument *document);
+PdDocumentItem   *pd_document_item_new_with_sync   (const PdDocument    *document,
+                                                    const PdSyncState   *sync_state,
+                                                    const char          *attention,
+                                                    gboolean             uploading,
+                                                    guint                percent);
+const PdSyncState *pd_document_item_get_sync_state (PdDocumentItem   *self);
+gboolean          pd_document_item_get_evicted     (PdDocumentItem   *self);
+gboolean          pd_document_item_needs_attention (PdDocumentItem   *self);
 const PdDocument *pd_document_item_get_document    (PdDocumentItem   *self);
 gint64            pd_document_item_get_id          (PdDocumentItem   *self);
 const char       *pd_document_item_get_name        (PdDocumentItem   *self);

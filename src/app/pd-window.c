@@ -1,7 +1,7 @@
-/* pd-window.c: the main window. It only observes the library: it lists the documents with the
- * library's async call (the main thread never waits on SQLite), and lists them again whenever
- * the library reports a committed change. Bursts of changes (a batch being processed) are
- * coalesced: at most one listing runs, and one more follows if something changed meanwhile. */
+/* pd-window.c: the main window. It hosts the Scan, Library and Inbox pages and only observes the
+ * library and the sync status: the header says "Syncing N items" while documents are on their
+ * way and nothing once the queue is empty, and the Inbox page carries a badge with the number
+ * of items waiting for a person. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
@@ -10,7 +10,10 @@
 
 #include <glib/gi18n.h>
 
-#include "pd-document-item.h"
+#include "pd-inbox-view.h"
+#include "pd-library-view.h"
+#include "pd-preferences-window.h"
+#include "pd-scan-view.h"
 #include "pd-window.h"
 
 struct _PdWindow
@@ -18,20 +21,25 @@ struct _PdWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template widgets */
-  AdwWindowTitle       *window_title;
-  GtkStack             *stack;
-  GtkSpinner           *spinner;
-  AdwStatusPage        *error_page;
-  GtkListBox           *list_box;
+  AdwToastOverlay      *toast_overlay;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
+  AdwViewStack         *view_stack;
+  AdwViewStackPage     *inbox_page;
+  GtkWidget            *sync_box;
+  GtkSpinner           *sync_spinner;
+  GtkLabel             *sync_label;
+  PdScanView           *scan_view;
+  PdLibraryView        *library_view;
+  PdInboxView          *inbox_view;
 
   /* Owned */
-  GCancellable         *cancellable;   /* cancelled when the window goes away */
-  GListStore           *documents;     /* PdDocumentItem, newest first */
   PdLibrary            *library;
+  PdSyncStatus         *status;
   GSettings            *settings;
 
-  guint                 listing : 1;        /* a listing is in flight */
-  guint                 relist_pending : 1; /* the library changed while listing */
+  /* Borrowed: the open preferences window, cleared by a weak pointer */
+  GtkWindow            *preferences;
 };
 
 G_DEFINE_FINAL_TYPE (PdWindow, pd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -44,141 +52,34 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void pd_window_list (PdWindow *self);
-
 static void
-pd_window_update_page (PdWindow *self)
+pd_window_update_sync (PdWindow *self)
 {
-  if (self->library == NULL)
+  guint pending = 0;
+  guint inbox = 0;
+  gboolean syncing = FALSE;
+  g_autofree char *text = NULL;
+
+  if (self->status != NULL)
     {
-      gtk_spinner_set_spinning (self->spinner, TRUE);
-      gtk_stack_set_visible_child_name (self->stack, "loading");
-      return;
+      pending = pd_sync_status_get_pending (self->status);
+      inbox = pd_sync_status_get_inbox_count (self->status);
+      syncing = pd_sync_status_get_syncing (self->status);
     }
 
-  gtk_spinner_set_spinning (self->spinner, FALSE);
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->documents)) == 0)
-    gtk_stack_set_visible_child_name (self->stack, "empty");
+  /* Gone when the queue is empty: nothing to watch then. */
+  gtk_widget_set_visible (self->sync_box, pending > 0);
+  gtk_spinner_set_spinning (self->sync_spinner, pending > 0 && syncing);
+  if (syncing)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Syncing %u item", "Syncing %u items",
+                                         pending), pending);
   else
-    gtk_stack_set_visible_child_name (self->stack, "documents");
-}
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item waiting to sync",
+                                         "%u items waiting to sync", pending), pending);
+  gtk_label_set_text (self->sync_label, text);
 
-static void
-pd_window_list_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  PdLibrary *library = PD_LIBRARY (object);
-  g_autoptr(PdWindow) self = PD_WINDOW (user_data);
-  g_autoptr(GPtrArray) documents = NULL;
-  g_autoptr(GPtrArray) items = NULL;
-  g_autoptr(GError) error = NULL;
-
-  documents = pd_library_list_documents_finish (library, result, &error);
-
-  /* The window was closed, or the library replaced, while the listing ran. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_cancellable_is_cancelled (self->cancellable) ||
-      library != self->library)
-    return;
-
-  self->listing = FALSE;
-
-  if (documents == NULL)
-    {
-      g_warning ("Could not list the documents: %s", error->message);
-      pd_window_show_error (self, _("Could Not Read the Documents"), error->message);
-      return;
-    }
-
-  items = g_ptr_array_new_full (documents->len, g_object_unref);
-  for (guint i = 0; i < documents->len; i++)
-    g_ptr_array_add (items, pd_document_item_new (g_ptr_array_index (documents, i)));
-
-  g_list_store_splice (self->documents,
-                       0, g_list_model_get_n_items (G_LIST_MODEL (self->documents)),
-                       items->pdata, items->len);
-  g_debug ("Listed %u documents", items->len);
-  pd_window_update_page (self);
-
-  if (self->relist_pending)
-    pd_window_list (self);
-}
-
-static void
-pd_window_list (PdWindow *self)
-{
-  g_assert (PD_IS_WINDOW (self));
-
-  if (self->library == NULL)
-    return;
-
-  if (self->listing)
-    {
-      self->relist_pending = TRUE;
-      return;
-    }
-
-  self->listing = TRUE;
-  self->relist_pending = FALSE;
-  pd_library_list_documents_async (self->library,
-                                   self->cancellable,
-                                   pd_window_list_cb,
-                                   g_object_ref (self));
-}
-
-static void
-pd_window_document_changed_cb (PdWindow  *self,
-                               gint64     document_id,
-                               PdLibrary *library)
-{
-  g_debug ("Document %" G_GINT64_FORMAT " changed, listing again", document_id);
-  pd_window_list (self);
-}
-
-static GtkWidget *
-pd_window_create_row_cb (gpointer item,
-                         gpointer user_data)
-{
-  PdDocumentItem *document = PD_DOCUMENT_ITEM (item);
-  g_autofree char *status = pd_document_item_dup_status (document);
-  g_autofree char *pages = pd_document_item_dup_pages_label (document);
-  g_autofree char *date = pd_document_item_dup_date_label (document);
-  GtkWidget *row;
-  GtkWidget *box;
-  GtkWidget *label;
-
-  row = adw_action_row_new ();
-  /* Names come from users and scanners: never markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pd_document_item_get_name (document));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
-  if (pd_document_item_get_state (document) == PD_DOC_STATE_FAILED)
-    {
-      GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
-
-      /* The words say it; the icon makes failed documents stand out in a long list. */
-      gtk_widget_add_css_class (icon, "error");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Failed"),
-                                      -1);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-    }
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  label = gtk_label_new (pages);
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  gtk_box_append (GTK_BOX (box), label);
-  label = gtk_label_new (date);
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_widget_add_css_class (label, "caption");
-  gtk_box_append (GTK_BOX (box), label);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
-
-  return row;
+  adw_view_stack_page_set_badge_number (self->inbox_page, inbox);
+  adw_view_stack_page_set_needs_attention (self->inbox_page, inbox > 0);
 }
 
 static void
@@ -190,7 +91,37 @@ pd_window_refresh_action (GtkWidget  *widget,
 
   g_assert (PD_IS_WINDOW (self));
 
-  pd_window_list (self);
+  pd_library_view_refresh (self->library_view);
+  pd_inbox_view_refresh (self->inbox_view);
+  if (self->status != NULL)
+    pd_sync_status_refresh (self->status);
+}
+
+static void
+pd_window_show_page_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  pd_window_set_visible_page (PD_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+pd_window_search_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  PdWindow *self = (PdWindow *)widget;
+
+  pd_window_set_visible_page (self, "library");
+  pd_library_view_focus_search (self->library_view);
+}
+
+static void
+pd_window_preferences_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  pd_window_show_preferences (PD_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
 static gboolean
@@ -221,27 +152,29 @@ pd_window_dispose (GObject *object)
 {
   PdWindow *self = (PdWindow *)object;
 
-  g_cancellable_cancel (self->cancellable);
-  if (self->library != NULL)
-    g_signal_handlers_disconnect_by_data (self->library, self);
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  if (self->preferences != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+      gtk_window_destroy (self->preferences);
+      self->preferences = NULL;
+    }
+
+  /* libadwaita 1.2's switchers drop their pages when they let go of the stack; let go of it
+   * while the stack's pages are still alive, not after the stack was disposed. */
+  if (self->switcher_bar != NULL)
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+  if (self->switcher_title != NULL)
+    adw_view_switcher_title_set_stack (self->switcher_title, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_WINDOW);
 
   g_clear_object (&self->library);
-  g_clear_object (&self->documents);
+  g_clear_object (&self->status);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pd_window_parent_class)->dispose (object);
-}
-
-static void
-pd_window_finalize (GObject *object)
-{
-  PdWindow *self = (PdWindow *)object;
-
-  g_clear_object (&self->cancellable);
-
-  G_OBJECT_CLASS (pd_window_parent_class)->finalize (object);
 }
 
 static void
@@ -288,9 +221,16 @@ pd_window_class_init (PdWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  static const struct {
+    guint       key;
+    const char *page;
+  } pages[] = {
+    { GDK_KEY_1, "scan" },
+    { GDK_KEY_2, "library" },
+    { GDK_KEY_3, "inbox" },
+  };
 
   object_class->dispose = pd_window_dispose;
-  object_class->finalize = pd_window_finalize;
   object_class->get_property = pd_window_get_property;
   object_class->set_property = pd_window_set_property;
 
@@ -303,34 +243,47 @@ pd_window_class_init (PdWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (PD_TYPE_SCAN_VIEW);
+  g_type_ensure (PD_TYPE_LIBRARY_VIEW);
+  g_type_ensure (PD_TYPE_INBOX_VIEW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/paperdock/Paperdock/ui/pd-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, PdWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, PdWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, PdWindow, spinner);
-  gtk_widget_class_bind_template_child (widget_class, PdWindow, error_page);
-  gtk_widget_class_bind_template_child (widget_class, PdWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, inbox_page);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, sync_box);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, sync_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, scan_view);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, library_view);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, inbox_view);
 
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, pd_window_refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s",
+                                   pd_window_show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, pd_window_search_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", "s",
+                                   pd_window_preferences_action);
+
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
-                                       "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", "s", "general");
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    gtk_widget_class_add_binding_action (widget_class, pages[i].key, GDK_ALT_MASK,
+                                         "win.show-page", "s", pages[i].page);
 }
 
 static void
 pd_window_init (PdWindow *self)
 {
-  self->cancellable = g_cancellable_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->documents = g_list_store_new (PD_TYPE_DOCUMENT_ITEM);
-  gtk_list_box_bind_model (self->list_box,
-                           G_LIST_MODEL (self->documents),
-                           pd_window_create_row_cb,
-                           NULL, NULL);
 
   self->settings = g_settings_new (APP_ID);
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -340,7 +293,8 @@ pd_window_init (PdWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", FALSE);
-  pd_window_update_page (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", FALSE);
+  pd_window_update_sync (self);
 }
 
 /**
@@ -374,7 +328,7 @@ pd_window_get_library (PdWindow *self)
  * pd_window_set_library:
  * @library: (nullable): the library to show
  *
- * Shows the documents of @library, and follows its changes.
+ * Shows the documents of @library on every page, and follows its changes.
  */
 void
 pd_window_set_library (PdWindow  *self,
@@ -386,21 +340,15 @@ pd_window_set_library (PdWindow  *self,
   if (self->library == library)
     return;
 
-  if (self->library != NULL)
-    g_signal_handlers_disconnect_by_data (self->library, self);
   g_set_object (&self->library, library);
-  self->listing = FALSE;
-  self->relist_pending = FALSE;
-  g_list_store_remove_all (self->documents);
+  pd_scan_view_set_library (self->scan_view, library);
+  pd_library_view_set_library (self->library_view, library);
+  pd_inbox_view_set_library (self->inbox_view, library);
 
   if (library != NULL)
     {
       g_autofree char *dir = g_strdup (pd_library_get_dir (library));
       const char *home = g_get_home_dir ();
-
-      g_signal_connect_object (library, "document-changed",
-                               G_CALLBACK (pd_window_document_changed_cb),
-                               self, G_CONNECT_SWAPPED);
 
       /* Show where the library is, the way a person would type it. */
       if (dir != NULL && g_str_has_prefix (dir, home) && dir[strlen (home)] == G_DIR_SEPARATOR)
@@ -410,29 +358,123 @@ pd_window_set_library (PdWindow  *self,
           g_free (dir);
           dir = g_strconcat ("~", rest, NULL);
         }
-      adw_window_title_set_subtitle (self->window_title, dir != NULL ? dir : "");
+      adw_view_switcher_title_set_subtitle (self->switcher_title, dir != NULL ? dir : "");
     }
   else
-    adw_window_title_set_subtitle (self->window_title, "");
+    adw_view_switcher_title_set_subtitle (self->switcher_title, "");
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", library != NULL);
-  pd_window_update_page (self);
-  pd_window_list (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", library != NULL);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIBRARY]);
 }
 
 /**
+ * pd_window_get_sync_status:
+ *
+ * Returns: (transfer none) (nullable): the sync status the window shows
+ */
+PdSyncStatus *
+pd_window_get_sync_status (PdWindow *self)
+{
+  g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
+
+  return self->status;
+}
+
+/**
+ * pd_window_set_sync_status:
+ * @status: (nullable): the sync status to show (its library should be the window's)
+ */
+void
+pd_window_set_sync_status (PdWindow     *self,
+                           PdSyncStatus *status)
+{
+  g_return_if_fail (PD_IS_WINDOW (self));
+  g_return_if_fail (status == NULL || PD_IS_SYNC_STATUS (status));
+
+  if (self->status == status)
+    return;
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  g_set_object (&self->status, status);
+  if (status != NULL)
+    {
+      g_signal_connect_object (status, "notify::pending",
+                               G_CALLBACK (pd_window_update_sync), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (status, "notify::syncing",
+                               G_CALLBACK (pd_window_update_sync), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (status, "notify::inbox-count",
+                               G_CALLBACK (pd_window_update_sync), self, G_CONNECT_SWAPPED);
+    }
+  pd_library_view_set_sync_status (self->library_view, status);
+  pd_inbox_view_set_sync_status (self->inbox_view, status);
+  pd_window_update_sync (self);
+}
+
+/**
  * pd_window_get_documents:
  *
- * Returns: (transfer none): the documents shown, a #GListModel of #PdDocumentItem
+ * Returns: (transfer none): the documents the Library page shows, a #GListModel of
+ *   #PdDocumentItem
  */
 GListModel *
 pd_window_get_documents (PdWindow *self)
 {
   g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
 
-  return G_LIST_MODEL (self->documents);
+  return pd_library_view_get_documents (self->library_view);
+}
+
+/**
+ * pd_window_set_visible_page:
+ * @name: "scan", "library" or "inbox"
+ */
+void
+pd_window_set_visible_page (PdWindow   *self,
+                            const char *name)
+{
+  g_return_if_fail (PD_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+const char *
+pd_window_get_visible_page (PdWindow *self)
+{
+  g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+/**
+ * pd_window_show_preferences:
+ * @page: (nullable): "general", "profiles" or "accounts"
+ *
+ * Returns: (transfer none) (nullable): the preferences window, or %NULL while there is no
+ *   library to set up
+ */
+GtkWindow *
+pd_window_show_preferences (PdWindow   *self,
+                            const char *page)
+{
+  g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
+
+  if (self->library == NULL)
+    return NULL;
+
+  if (self->preferences == NULL)
+    {
+      self->preferences = GTK_WINDOW (pd_preferences_window_new (self->library));
+      gtk_window_set_transient_for (self->preferences, GTK_WINDOW (self));
+      g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+    }
+  if (page != NULL)
+    pd_preferences_window_set_page (PD_PREFERENCES_WINDOW (self->preferences), page);
+  gtk_window_present (self->preferences);
+  return self->preferences;
 }
 
 /**
@@ -447,16 +489,9 @@ pd_window_show_error (PdWindow   *self,
                       const char *title,
                       const char *description)
 {
-  g_autofree char *escaped = NULL;
-
   g_return_if_fail (PD_IS_WINDOW (self));
   g_return_if_fail (title != NULL);
 
-  /* The status page reads its description as markup; error messages are plain text. */
-  if (description != NULL)
-    escaped = g_markup_escape_text (description, -1);
-  adw_status_page_set_title (self->error_page, title);
-  adw_status_page_set_description (self->error_page, escaped);
-  gtk_spinner_set_spinning (self->spinner, FALSE);
-  gtk_stack_set_visible_child_name (self->stack, "error");
+  pd_library_view_show_error (self->library_view, title, description);
+  pd_window_set_visible_page (self, "library");
 }

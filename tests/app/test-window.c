@@ -12,70 +12,27 @@
 
 #include "pd-application.h"
 #include "pd-library.h"
+#include "pd-library-sync.h"
+#include "pd-test-app.h"
 #include "pd-window.h"
 
-#define WAIT_TIMEOUT_MS 10000
+#define WAIT_TIMEOUT_MS PD_TEST_WAIT_TIMEOUT_MS
+#define WAIT_UNTIL PD_TEST_WAIT_UNTIL
+#define spin pd_test_app_spin
+#define save_screenshot pd_test_app_screenshot
+#define destroy_window pd_test_app_destroy
+#define release_library pd_test_app_release
 
-static gboolean
-set_true_cb (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @cond holds, failing the test after WAIT_TIMEOUT_MS. */
-#define WAIT_UNTIL(cond)                                                        \
-  G_STMT_START {                                                                \
-    gboolean timed_out_ = FALSE;                                                \
-    guint timeout_id_ = g_timeout_add (WAIT_TIMEOUT_MS, set_true_cb, &timed_out_); \
-    while (!(cond) && !timed_out_)                                              \
-      g_main_context_iteration (NULL, TRUE);                                    \
-    if (!timed_out_)                                                            \
-      g_source_remove (timeout_id_);                                            \
-    if (!(cond))                                                                \
-      g_error ("Timed out after %d ms waiting for: %s", WAIT_TIMEOUT_MS, #cond); \
-  } G_STMT_END
-
-/* Lets GTK lay out and paint for a while, so what a screenshot shows has been on screen. */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The rows a person can see: in the list, and on screen. */
+/* The rows a person can see on the Library page. */
 static guint
 count_shown_rows (PdWindow *window)
 {
-  GtkListBox *list_box = GTK_LIST_BOX (find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_BOX));
+  GtkWidget *list_box = pd_test_app_find (GTK_WIDGET (window), GTK_TYPE_LIST_BOX);
   guint n = 0;
 
-  g_assert_nonnull (list_box);
-  if (!gtk_widget_get_mapped (GTK_WIDGET (list_box)))
+  if (list_box == NULL)
     return 0;
-  while (gtk_list_box_get_row_at_index (list_box, n) != NULL)
+  while (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), n) != NULL)
     n++;
   return n;
 }
@@ -84,8 +41,8 @@ static AdwActionRow *
 get_row (PdWindow *window,
          guint     index)
 {
-  GtkListBox *list_box = GTK_LIST_BOX (find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_BOX));
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list_box, index);
+  GtkWidget *list_box = pd_test_app_find (GTK_WIDGET (window), GTK_TYPE_LIST_BOX);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), index);
 
   g_assert_true (ADW_IS_ACTION_ROW (row));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row)));
@@ -128,67 +85,6 @@ dup_library_dir (void)
 }
 
 static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("PD_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree guchar *pixels = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  gboolean varied = FALSE;
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  /* A blank picture would mean nothing was drawn. */
-  pixels = g_malloc (width * height * 4);
-  gdk_texture_download (texture, pixels, width * 4);
-  for (gsize i = 4; i < (gsize)width * height * 4 && !varied; i += 4)
-    varied = memcmp (pixels, pixels + i, 4) != 0;
-  g_assert_true (varied);
-
-  if (dir == NULL || dir[0] == '\0')
-    dir = g_get_user_cache_dir ();
-  g_assert_no_errno (g_mkdir_with_parents (dir, 0755));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot saved to %s", path);
-}
-
-/* Closes the window as a person would and checks that nothing keeps it alive. */
-static void
-destroy_window (PdWindow *window)
-{
-  gpointer weak = window;
-
-  g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  gtk_window_destroy (GTK_WINDOW (window));
-  /* A listing still in flight holds the window until its callback runs. */
-  WAIT_UNTIL (weak == NULL);
-}
-
-static void
-release_library (PdLibrary *library)
-{
-  gpointer weak = library;
-
-  g_object_add_weak_pointer (G_OBJECT (library), &weak);
-  g_object_unref (library);
-  WAIT_UNTIL (weak == NULL);
-}
-
-static void
 test_window_lists_documents (void)
 {
   g_autofree char *dir = dup_library_dir ();
@@ -214,6 +110,7 @@ test_window_lists_documents (void)
   window = pd_window_new (NULL);
   pd_window_set_library (window, library);
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 420);
+  pd_window_set_visible_page (window, "library");
   gtk_window_present (GTK_WINDOW (window));
 
   WAIT_UNTIL (count_shown_rows (window) == 2);
@@ -254,6 +151,7 @@ test_window_empty_library (void)
 
   window = pd_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 420);
+  pd_window_set_visible_page (window, "library");
   gtk_window_present (GTK_WINDOW (window));
   /* Until the library is there, the window says it is busy, not "empty". */
   g_assert_false (status_page_shown (window, "No Documents Yet"));
@@ -318,7 +216,11 @@ app_poll_cb (gpointer user_data)
   AppRun *run = user_data;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
 
-  if (window == NULL || !PD_IS_WINDOW (window) || count_shown_rows (PD_WINDOW (window)) == 0)
+  if (window == NULL || !PD_IS_WINDOW (window))
+    return G_SOURCE_CONTINUE;
+  /* The window opens on the Scan page; the documents are one click away. */
+  pd_window_set_visible_page (PD_WINDOW (window), "library");
+  if (count_shown_rows (PD_WINDOW (window)) == 0)
     return G_SOURCE_CONTINUE;
 
   if (run->n_rows_seen == 0)
@@ -379,48 +281,127 @@ test_application_library_option (void)
   g_source_remove (timeout_id);
 }
 
+/* The application keeps running while documents wait to be synced, also with its window
+ * closed, and ends by itself once the queue has drained. */
+typedef struct {
+  GApplication *app;
+  char         *share;
+  guint         stage;
+  gboolean      held;
+  gboolean      timed_out;
+} HoldRun;
+
+static gboolean
+hold_timeout_cb (gpointer user_data)
+{
+  HoldRun *run = user_data;
+
+  run->timed_out = TRUE;
+  g_application_quit (run->app);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hold_poll_cb (gpointer user_data)
+{
+  HoldRun *run = user_data;
+  PdApplication *app = PD_APPLICATION (run->app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  switch (run->stage)
+    {
+    case 0:
+      /* The share is not mounted yet: the document waits, the application holds. */
+      if (!pd_application_get_holding (app) || window == NULL)
+        return G_SOURCE_CONTINUE;
+      run->held = TRUE;
+      gtk_window_destroy (window);
+      run->stage = 1;
+      return G_SOURCE_CONTINUE;
+
+    case 1:
+      /* No window, still running: mount the share and press Sync Now. */
+      g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
+      g_assert_true (pd_application_get_holding (app));
+      g_assert_no_errno (g_mkdir_with_parents (run->share, 0700));
+      g_action_group_activate_action (G_ACTION_GROUP (app), "sync-now", NULL);
+      run->stage = 2;
+      return G_SOURCE_CONTINUE;
+
+    default:
+      /* Once the queue drains nothing holds the application: g_application_run () returns. */
+      return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+test_application_holds_while_syncing (void)
+{
+  g_autofree char *dir = dup_library_dir ();
+  g_autofree char *share = g_build_filename (g_get_user_data_dir (), "share", NULL);
+  g_autofree char *pdf = NULL;
+  g_autofree char *remote = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(PdApplication) app = NULL;
+  char *argv[] = { (char *)"paperdock", (char *)"--library", dir, NULL };
+  HoldRun run = { 0 };
+  PdLibrary *library;
+  guint poll_id;
+  guint timeout_id;
+  int status;
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pd_library_add_account (library, "Office", "folder", share, NULL, &error),
+                   >, 0);
+  pdf = g_build_filename (pd_library_get_documents_dir (library), "Invoice.pdf", NULL);
+  g_assert_true (g_file_set_contents (pdf, "%PDF invoice", -1, &error));
+  document = pd_library_create_document (library, "Invoice", "demo", PD_SCAN_MODE_TEXT, "eng",
+                                         &error);
+  g_assert_true (pd_library_transition (library, document->id, PD_DOC_STATE_CAPTURING,
+                                        PD_DOC_STATE_PROCESSING, "processing", NULL, &error));
+  g_assert_true (pd_library_set_document_ready (library, document->id, pdf, &error));
+  g_assert_true (pd_library_set_document_destination (library, document->id, "Office:", &error));
+  g_assert_no_error (error);
+  release_library (library);
+
+  app = pd_application_new ();
+  run.app = G_APPLICATION (app);
+  run.share = share;
+  poll_id = g_timeout_add (50, hold_poll_cb, &run);
+  timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, hold_timeout_cb, &run);
+  /* Returns only when nothing holds the application any more. */
+  status = g_application_run (G_APPLICATION (app), G_N_ELEMENTS (argv) - 1, argv);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_false (run.timed_out);
+  g_source_remove (timeout_id);
+  g_source_remove (poll_id);
+  /* It held while the document waited, and let go by itself once it was sent. */
+  g_assert_true (run.held);
+  g_assert_cmpuint (run.stage, ==, 2);
+  g_assert_false (pd_application_get_holding (app));
+
+  /* It left because the document arrived, not because it gave up. */
+  remote = g_build_filename (share, "Invoice.pdf", NULL);
+  g_assert_true (g_file_test (remote, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  const char *data_dirs = g_getenv ("XDG_DATA_DIRS");
-  g_auto(GStrv) system_dirs = NULL;
-  g_auto(GStrv) mime_dirs = NULL;
-  g_auto(GStrv) icon_dirs = NULL;
-
-  /* Read before G_TEST_OPTION_ISOLATE_DIRS replaces it with empty folders. */
-  if (data_dirs == NULL || data_dirs[0] == '\0')
-    data_dirs = "/usr/local/share:/usr/share";
-  system_dirs = g_strsplit (data_dirs, ":", -1);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!gtk_init_check ())
+  if (!pd_test_app_init (&argc, &argv))
     {
       g_printerr ("test-window needs a display: run it under xvfb-run\n");
       return 1;
     }
-  adw_init ();
-
-  /* Icons and the MIME database (which loads SVG icons) come from the system, not from the
-   * isolated folders. */
-  mime_dirs = g_new0 (char *, g_strv_length (system_dirs) + 1);
-  icon_dirs = g_new0 (char *, g_strv_length (system_dirs) + 1);
-  for (guint i = 0; system_dirs[i] != NULL; i++)
-    {
-      mime_dirs[i] = g_build_filename (system_dirs[i], "mime", NULL);
-      icon_dirs[i] = g_build_filename (system_dirs[i], "icons", NULL);
-    }
-  g_content_type_set_mime_dirs ((const char * const *)mime_dirs);
-  gtk_icon_theme_set_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  (const char * const *)icon_dirs);
-  /* What GtkApplication does for the real application, from its resource base path. */
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                    "/io/github/paperdock/Paperdock/icons");
 
   g_test_add_func ("/app/window/lists-documents", test_window_lists_documents);
   g_test_add_func ("/app/window/empty-library", test_window_empty_library);
   g_test_add_func ("/app/window/error", test_window_error);
   g_test_add_func ("/app/application/library-option", test_application_library_option);
+  g_test_add_func ("/app/application/holds-while-syncing", test_application_holds_while_syncing);
 
   return g_test_run ();
 }

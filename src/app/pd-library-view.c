@@ -1,0 +1,1037 @@
+/* pd-library-view.c: the Library page (see pd-library-view.h). It only observes the library:
+ * listings and searches run as jobs on a worker thread (pd-app-job.h) and are redone when the
+ * library reports a committed change or the sync status moves. Bursts of changes are
+ * coalesced: one listing in flight, one more queued. A newer search cancels the older one. */
+#define G_LOG_DOMAIN "pd-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pd-app-job.h"
+#include "pd-document-item.h"
+#include "pd-library-sync.h"
+#include "pd-library-view.h"
+#include "pd-sync-engine.h"
+
+#define SEARCH_LIMIT 50
+
+struct _PdLibraryView
+{
+  AdwBin          parent_instance;
+
+  /* Template widgets */
+  GtkSearchEntry *search_entry;
+  GtkStack       *stack;
+  GtkSpinner     *spinner;
+  AdwStatusPage  *error_page;
+  GtkListBox     *list_box;
+  GtkListBox     *results_box;
+
+  /* Owned */
+  GCancellable   *cancellable;         /* cancelled when the view goes away */
+  GCancellable   *search_cancellable;  /* the search in flight */
+  GListStore     *documents;           /* PdDocumentItem, newest first */
+  PdLibrary      *library;
+  PdSyncStatus   *status;
+  char           *query;               /* what is being searched, NULL when not searching */
+
+  guint           listing : 1;
+  guint           relist_pending : 1;
+  guint           failed : 1;          /* an error page is up */
+};
+
+G_DEFINE_FINAL_TYPE (PdLibraryView, pd_library_view, ADW_TYPE_BIN)
+
+static void pd_library_view_list (PdLibraryView *self);
+
+/* Feedback that needs no answer goes to the window's toast overlay. */
+static void
+pd_library_view_toast (PdLibraryView *self,
+                       const char    *text)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  AdwToast *toast;
+
+  g_debug ("%s", text);
+  if (overlay == NULL)
+    return;
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+static void
+pd_library_view_update_page (PdLibraryView *self)
+{
+  if (self->failed)
+    return;
+
+  if (self->library == NULL)
+    {
+      gtk_spinner_set_spinning (self->spinner, TRUE);
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+      return;
+    }
+
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  if (self->query != NULL)
+    {
+      if (gtk_list_box_get_row_at_index (self->results_box, 0) != NULL)
+        gtk_stack_set_visible_child_name (self->stack, "results");
+      else
+        gtk_stack_set_visible_child_name (self->stack, "no-results");
+    }
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->documents)) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "documents");
+}
+
+/* Listing */
+
+typedef struct {
+  GPtrArray  *documents;  /* PdDocument */
+  GPtrArray  *states;     /* PdSyncState or NULL, parallel to documents */
+  GHashTable *attention;  /* document id -> message of its open inbox item */
+} Listing;
+
+static void
+listing_free (Listing *listing)
+{
+  g_clear_pointer (&listing->documents, g_ptr_array_unref);
+  g_clear_pointer (&listing->states, g_ptr_array_unref);
+  g_clear_pointer (&listing->attention, g_hash_table_unref);
+  g_free (listing);
+}
+
+static gboolean
+list_job (PdLibrary       *library,
+          gpointer         data,
+          gpointer        *result,
+          GDestroyNotify  *result_free,
+          GCancellable    *cancellable,
+          GError         **error)
+{
+  g_autoptr(GPtrArray) inbox = NULL;
+  Listing *listing;
+
+  inbox = pd_library_list_inbox (library, FALSE, error);
+  if (inbox == NULL)
+    return FALSE;
+
+  listing = g_new0 (Listing, 1);
+  listing->attention = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  for (guint i = 0; i < inbox->len; i++)
+    {
+      const PdInboxItem *item = inbox->pdata[i];
+
+      /* Name-taken and remote-deleted items only inform: the document did reach its
+       * destination. */
+      if (item->document_id != 0 &&
+          g_strcmp0 (item->kind, "name_taken") != 0 &&
+          g_strcmp0 (item->kind, "remote_deleted") != 0)
+        g_hash_table_replace (listing->attention, g_memdup2 (&item->document_id, sizeof (gint64)),
+                              g_strdup (item->message));
+    }
+
+  listing->documents = pd_library_list_documents (library, error);
+  if (listing->documents == NULL)
+    {
+      listing_free (listing);
+      return FALSE;
+    }
+
+  listing->states = g_ptr_array_new_full (listing->documents->len,
+                                          (GDestroyNotify) pd_sync_state_free);
+  for (guint i = 0; i < listing->documents->len; i++)
+    {
+      const PdDocument *document = listing->documents->pdata[i];
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      /* A document whose state cannot be read is still listed, without sync words. */
+      g_ptr_array_add (listing->states,
+                       document->state == PD_DOC_STATE_READY
+                         ? pd_library_get_sync_state (library, document->id, NULL)
+                         : NULL);
+    }
+
+  *result = listing;
+  *result_free = (GDestroyNotify) listing_free;
+  return TRUE;
+}
+
+static void
+list_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  PdLibrary *library = PD_LIBRARY (object);
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  Listing *listing = NULL;
+  gboolean syncing = FALSE;
+  guint percent = 0;
+
+  if (!pd_app_job_finish (result, (gpointer *) &listing, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          library != self->library)
+        return;
+      self->listing = FALSE;
+      g_warning ("Could not list the documents: %s", error->message);
+      pd_library_view_show_error (self, _("Could Not Read the Documents"), error->message);
+      return;
+    }
+
+  if (library != self->library)
+    {
+      listing_free (listing);
+      return;
+    }
+  self->listing = FALSE;
+
+  if (self->status != NULL)
+    {
+      syncing = pd_sync_status_get_syncing (self->status);
+      percent = pd_sync_status_get_percent (self->status);
+    }
+
+  items = g_ptr_array_new_full (listing->documents->len, g_object_unref);
+  for (guint i = 0; i < listing->documents->len; i++)
+    {
+      const PdDocument *document = listing->documents->pdata[i];
+      const PdSyncState *state = i < listing->states->len ? listing->states->pdata[i] : NULL;
+
+      g_ptr_array_add (items,
+                       pd_document_item_new_with_sync (document, state,
+                                                       g_hash_table_lookup (listing->attention,
+                                                                            &document->id),
+                                                       syncing, percent));
+    }
+  listing_free (listing);
+
+  g_list_store_splice (self->documents,
+                       0, g_list_model_get_n_items (G_LIST_MODEL (self->documents)),
+                       items->pdata, items->len);
+  g_debug ("Listed %u documents", items->len);
+  pd_library_view_update_page (self);
+
+  if (self->relist_pending)
+    pd_library_view_list (self);
+}
+
+static void
+pd_library_view_list (PdLibraryView *self)
+{
+  g_assert (PD_IS_LIBRARY_VIEW (self));
+
+  if (self->library == NULL)
+    return;
+
+  if (self->listing)
+    {
+      self->relist_pending = TRUE;
+      return;
+    }
+
+  self->listing = TRUE;
+  self->relist_pending = FALSE;
+  pd_app_job_run (self->library, list_job, NULL, NULL, self->cancellable, list_cb,
+                  g_object_ref (self));
+}
+
+static void
+document_changed_cb (PdLibraryView *self)
+{
+  pd_library_view_list (self);
+}
+
+/* Rows */
+
+static GtkWidget *
+make_menu_button (gint64      document_id,
+                  const char *name)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autofree char *label = NULL;
+  GtkWidget *button;
+  struct {
+    const char *label;
+    const char *action;
+  } entries[] = {
+    { N_("_Open"), "doc.open" },
+    { N_("_Export…"), "doc.export" },
+    { N_("_History"), "doc.history" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_(entries[i].label), NULL);
+
+      g_menu_item_set_action_and_target_value (item, entries[i].action,
+                                               g_variant_new_int64 (document_id));
+      g_menu_append_item (menu, item);
+    }
+
+  button = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Document Actions"));
+  /* Translators: accessible label of a document's menu button; %s is the document's name */
+  label = g_strdup_printf (_("Actions for “%s”"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  return button;
+}
+
+static const char *
+state_icon_name (PdDocumentItem *item)
+{
+  const PdSyncState *state = pd_document_item_get_sync_state (item);
+
+  if (pd_document_item_needs_attention (item))
+    return "dialog-warning-symbolic";
+  switch (pd_document_item_get_state (item))
+    {
+    case PD_DOC_STATE_CAPTURING:
+    case PD_DOC_STATE_PROCESSING:
+      return "content-loading-symbolic";
+    case PD_DOC_STATE_READY:
+      if (state == NULL || state->destination == NULL)
+        return "x-office-document-symbolic";
+      if (state->synced_revision >= state->revision && state->remote_etag != NULL)
+        return "emblem-ok-symbolic";
+      return "emblem-synchronizing-symbolic";
+    case PD_DOC_STATE_FAILED:
+    default:
+      return "dialog-warning-symbolic";
+    }
+}
+
+static GtkWidget *
+create_row_cb (gpointer item,
+               gpointer user_data)
+{
+  PdDocumentItem *document = PD_DOCUMENT_ITEM (item);
+  g_autofree char *status = pd_document_item_dup_status (document);
+  g_autofree char *pages = pd_document_item_dup_pages_label (document);
+  g_autofree char *date = pd_document_item_dup_date_label (document);
+  GtkWidget *row;
+  GtkWidget *box;
+  GtkWidget *label;
+  GtkWidget *icon;
+
+  row = adw_action_row_new ();
+  /* Names come from users and scanners, states quote error messages: never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pd_document_item_get_name (document));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row),
+                                    pd_document_item_get_state (document) == PD_DOC_STATE_READY);
+  g_object_set_data_full (G_OBJECT (row), "pd-document-id",
+                          g_memdup2 (&pd_document_item_get_document (document)->id,
+                                     sizeof (gint64)),
+                          g_free);
+
+  icon = gtk_image_new_from_icon_name (state_icon_name (document));
+  if (pd_document_item_needs_attention (document))
+    gtk_widget_add_css_class (icon, "warning");
+  /* The words say it; the icon lets the eye find states in a long list. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, status,
+                                  -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  label = gtk_label_new (pages);
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_box_append (GTK_BOX (box), label);
+  label = gtk_label_new (date);
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "caption");
+  gtk_box_append (GTK_BOX (box), label);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+
+  if (pd_document_item_get_state (document) == PD_DOC_STATE_READY)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                               make_menu_button (pd_document_item_get_id (document),
+                                                 pd_document_item_get_name (document)));
+
+  return row;
+}
+
+static const char *
+pd_library_view_lookup_name (PdLibraryView *self,
+                             gint64         document_id)
+{
+  GListModel *model = G_LIST_MODEL (self->documents);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(PdDocumentItem) item = g_list_model_get_item (model, i);
+
+      if (pd_document_item_get_id (item) == document_id)
+        return pd_document_item_get_name (item);
+    }
+  return "";
+}
+
+/* Search */
+
+static gboolean
+search_job (PdLibrary       *library,
+            gpointer         data,
+            gpointer        *result,
+            GDestroyNotify  *result_free,
+            GCancellable    *cancellable,
+            GError         **error)
+{
+  GPtrArray *hits = pd_library_search (library, data, SEARCH_LIMIT, error);
+
+  if (hits == NULL)
+    return FALSE;
+  *result = hits;
+  *result_free = (GDestroyNotify) g_ptr_array_unref;
+  return TRUE;
+}
+
+static void
+clear_results (PdLibraryView *self)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (self->results_box, 0)) != NULL)
+    gtk_list_box_remove (self->results_box, GTK_WIDGET (row));
+}
+
+static void
+search_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!pd_app_job_finish (result, (gpointer *) &hits, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      pd_library_view_toast (self, error->message);
+      return;
+    }
+
+  clear_results (self);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const PdSearchHit *hit = hits->pdata[i];
+      g_autofree char *title = g_markup_escape_text (hit->name, -1);
+      g_autofree char *snippet = pd_app_snippet_to_markup (hit->snippet != NULL ? hit->snippet
+                                                                                : "");
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_action_row_new ();
+
+      /* Translators: a search result: %u is a page number, %s the text found on it */
+      subtitle = g_strdup_printf (_("Page %u: %s"), hit->page_index + 1, snippet);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), TRUE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "pd-document-id",
+                              g_memdup2 (&hit->document_id, sizeof (gint64)), g_free);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 make_menu_button (hit->document_id, hit->name));
+      gtk_list_box_append (self->results_box, row);
+    }
+  g_debug ("“%s”: %u hits", self->query, hits->len);
+  pd_library_view_update_page (self);
+}
+
+static void
+pd_library_view_search (PdLibraryView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *query = g_strstrip (g_strdup (text));
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_pointer (&self->query, g_free);
+
+  if (query[0] == '\0' || self->library == NULL)
+    {
+      clear_results (self);
+      pd_library_view_update_page (self);
+      return;
+    }
+
+  self->query = g_strdup (query);
+  self->search_cancellable = g_cancellable_new ();
+  pd_app_job_run (self->library, search_job, g_steal_pointer (&query), g_free,
+                  self->search_cancellable, search_cb, g_object_ref (self));
+}
+
+static void
+pd_library_view_search_changed_cb (PdLibraryView  *self,
+                                   GtkSearchEntry *entry)
+{
+  pd_library_view_search (self);
+}
+
+/* Open, export, history */
+
+typedef struct {
+  gint64  document_id;
+  char   *target;   /* export: where to */
+} DocumentJob;
+
+static void
+document_job_free (DocumentJob *job)
+{
+  g_free (job->target);
+  g_free (job);
+}
+
+static DocumentJob *
+document_job_new (gint64      document_id,
+                  const char *target)
+{
+  DocumentJob *job = g_new0 (DocumentJob, 1);
+
+  job->document_id = document_id;
+  job->target = g_strdup (target);
+  return job;
+}
+
+/* The document's PDF on this computer, downloaded again first when it was evicted after
+ * syncing. */
+static char *
+dup_local_pdf (PdLibrary     *library,
+               gint64         document_id,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr(PdDocument) document = NULL;
+
+  if (!pd_sync_fetch_document (library, document_id, cancellable, error))
+    return NULL;
+  document = pd_library_get_document_by_id (library, document_id, error);
+  if (document == NULL)
+    return NULL;
+  if (document->pdf_path == NULL || !g_file_test (document->pdf_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The PDF of “%s” is missing from this computer."), document->name);
+      return NULL;
+    }
+  return g_strdup (document->pdf_path);
+}
+
+static gboolean
+open_job (PdLibrary       *library,
+          gpointer         data,
+          gpointer        *result,
+          GDestroyNotify  *result_free,
+          GCancellable    *cancellable,
+          GError         **error)
+{
+  DocumentJob *job = data;
+  char *path = dup_local_pdf (library, job->document_id, cancellable, error);
+
+  if (path == NULL)
+    return FALSE;
+  *result = path;
+  *result_free = g_free;
+  return TRUE;
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root;
+
+  if (!pd_app_job_finish (result, (gpointer *) &path, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_library_view_toast (self, error->message);
+      return;
+    }
+
+  uri = g_filename_to_uri (path, NULL, &error);
+  if (uri == NULL)
+    {
+      pd_library_view_toast (self, error->message);
+      return;
+    }
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  /* Through the OpenURI portal when sandboxed: the person's default PDF viewer. */
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+pd_library_view_open (PdLibraryView *self,
+                      gint64         document_id)
+{
+  if (self->library == NULL)
+    return;
+  pd_app_job_run (self->library, open_job, document_job_new (document_id, NULL),
+                  (GDestroyNotify) document_job_free, self->cancellable, open_cb,
+                  g_object_ref (self));
+}
+
+static gboolean
+export_job (PdLibrary       *library,
+            gpointer         data,
+            gpointer        *result,
+            GDestroyNotify  *result_free,
+            GCancellable    *cancellable,
+            GError         **error)
+{
+  DocumentJob *job = data;
+  g_autofree char *path = dup_local_pdf (library, job->document_id, cancellable, error);
+  g_autoptr(GFile) source = NULL;
+  g_autoptr(GFile) target = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  source = g_file_new_for_path (path);
+  target = g_file_new_for_path (job->target);
+  /* The file chooser already asked whether to replace an existing file. */
+  return g_file_copy (source, target, G_FILE_COPY_OVERWRITE, cancellable, NULL, NULL, error);
+}
+
+static void
+export_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!pd_app_job_finish (result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_library_view_toast (self, error->message);
+      return;
+    }
+  pd_library_view_toast (self, _("Document exported"));
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    gpointer         user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (dialog), "pd-document-id");
+
+  if (response == GTK_RESPONSE_ACCEPT && self->library != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        pd_app_job_run (self->library, export_job, document_job_new (document_id, path),
+                        (GDestroyNotify) document_job_free, self->cancellable, export_cb,
+                        g_object_ref (self));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+pd_library_view_export (PdLibraryView *self,
+                        gint64         document_id)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *name = NULL;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Export Document"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  name = g_strdup_printf ("%s.pdf", pd_library_view_lookup_name (self, document_id));
+  if (name[0] != '.')
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  gtk_file_filter_set_name (filter, _("PDF documents"));
+  gtk_file_filter_add_mime_type (filter, "application/pdf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_set_data_full (G_OBJECT (dialog), "pd-document-id",
+                          g_memdup2 (&document_id, sizeof document_id), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static gboolean
+history_job (PdLibrary       *library,
+             gpointer         data,
+             gpointer        *result,
+             GDestroyNotify  *result_free,
+             GCancellable    *cancellable,
+             GError         **error)
+{
+  DocumentJob *job = data;
+  GPtrArray *entries = pd_library_list_journal (library, job->document_id, error);
+
+  if (entries == NULL)
+    return FALSE;
+  *result = entries;
+  *result_free = (GDestroyNotify) g_ptr_array_unref;
+  return TRUE;
+}
+
+static GtkWidget *
+make_history_row (const PdJournalEntry *entry)
+{
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  g_autofree char *when = pd_app_format_time (entry->time);
+  GtkWidget *row = adw_action_row_new ();
+
+  g_string_append (subtitle, when);
+  if (entry->actor != NULL)
+    g_string_append_printf (subtitle, " · %s", entry->actor);
+  if (entry->from_state != NULL || entry->to_state != NULL)
+    g_string_append_printf (subtitle, " · %s → %s",
+                            entry->from_state != NULL ? entry->from_state : "—",
+                            entry->to_state != NULL ? entry->to_state : "—");
+  if (entry->detail != NULL && entry->detail[0] != '\0')
+    g_string_append_printf (subtitle, "\n%s", entry->detail);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->what);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 6);
+  return row;
+}
+
+static void
+history_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  DocumentJob *job = pd_app_job_get_data (result);
+  gint64 document_id = job != NULL ? job->document_id : 0;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  GtkRoot *root;
+  GtkWidget *window;
+  GtkWidget *box;
+  GtkWidget *header;
+  GtkWidget *scrolled;
+  GtkWidget *clamp;
+  GtkWidget *list;
+
+  if (!pd_app_job_finish (result, (gpointer *) &entries, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_library_view_toast (self, error->message);
+      return;
+    }
+
+  /* Translators: title of the window listing what happened to a document */
+  title = g_strdup_printf (_("History of “%s”"),
+                           pd_library_view_lookup_name (self, document_id));
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  window = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 560, 520);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (title, NULL));
+  gtk_box_append (GTK_BOX (box), header);
+
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_set_valign (list, GTK_ALIGN_START);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("History"),
+                                  -1);
+  for (guint i = 0; i < entries->len; i++)
+    gtk_list_box_append (GTK_LIST_BOX (list), make_history_row (entries->pdata[i]));
+
+  clamp = adw_clamp_new ();
+  gtk_widget_set_margin_top (clamp, 12);
+  gtk_widget_set_margin_bottom (clamp, 12);
+  gtk_widget_set_margin_start (clamp, 12);
+  gtk_widget_set_margin_end (clamp, 12);
+  adw_clamp_set_child (ADW_CLAMP (clamp), list);
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  adw_window_set_content (ADW_WINDOW (window), box);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+pd_library_view_history (PdLibraryView *self,
+                         gint64         document_id)
+{
+  if (self->library == NULL)
+    return;
+  pd_app_job_run (self->library, history_job, document_job_new (document_id, NULL),
+                  (GDestroyNotify) document_job_free, self->cancellable, history_cb,
+                  g_object_ref (self));
+}
+
+static void
+document_action_cb (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  PdLibraryView *self = (PdLibraryView *)widget;
+  gint64 document_id = g_variant_get_int64 (param);
+
+  g_assert (PD_IS_LIBRARY_VIEW (self));
+
+  if (g_str_equal (action_name, "doc.open"))
+    pd_library_view_open (self, document_id);
+  else if (g_str_equal (action_name, "doc.export"))
+    pd_library_view_export (self, document_id);
+  else if (g_str_equal (action_name, "doc.history"))
+    pd_library_view_history (self, document_id);
+}
+
+static void
+pd_library_view_row_activated_cb (PdLibraryView *self,
+                                  GtkListBoxRow *row,
+                                  GtkListBox    *list_box)
+{
+  gint64 *document_id = g_object_get_data (G_OBJECT (row), "pd-document-id");
+
+  if (document_id != NULL)
+    pd_library_view_open (self, *document_id);
+}
+
+static void
+status_changed_cb (PdLibraryView *self)
+{
+  pd_library_view_list (self);
+}
+
+/* Object */
+
+static void
+pd_library_view_dispose (GObject *object)
+{
+  PdLibraryView *self = (PdLibraryView *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->search_cancellable);
+  if (self->library != NULL)
+    g_signal_handlers_disconnect_by_data (self->library, self);
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+
+  /* The template's root is the bin's child: dropping it drops every template widget (and
+   * gtk_widget_dispose_template () would unparent it a second time under AdwBin). */
+  adw_bin_set_child (ADW_BIN (self), NULL);
+
+  g_clear_object (&self->library);
+  g_clear_object (&self->status);
+  g_clear_object (&self->documents);
+  g_clear_pointer (&self->query, g_free);
+
+  G_OBJECT_CLASS (pd_library_view_parent_class)->dispose (object);
+}
+
+static void
+pd_library_view_finalize (GObject *object)
+{
+  PdLibraryView *self = (PdLibraryView *)object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  G_OBJECT_CLASS (pd_library_view_parent_class)->finalize (object);
+}
+
+static void
+pd_library_view_class_init (PdLibraryViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pd_library_view_dispose;
+  object_class->finalize = pd_library_view_finalize;
+
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/paperdock/Paperdock/ui/pd-library-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, stack);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, error_page);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, list_box);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, results_box);
+  gtk_widget_class_bind_template_callback (widget_class, pd_library_view_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pd_library_view_row_activated_cb);
+
+  gtk_widget_class_install_action (widget_class, "doc.open", "x", document_action_cb);
+  gtk_widget_class_install_action (widget_class, "doc.export", "x", document_action_cb);
+  gtk_widget_class_install_action (widget_class, "doc.history", "x", document_action_cb);
+}
+
+static void
+pd_library_view_init (PdLibraryView *self)
+{
+  self->cancellable = g_cancellable_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->documents = g_list_store_new (PD_TYPE_DOCUMENT_ITEM);
+  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->documents),
+                           create_row_cb, NULL, NULL);
+  pd_library_view_update_page (self);
+}
+
+GtkWidget *
+pd_library_view_new (void)
+{
+  return g_object_new (PD_TYPE_LIBRARY_VIEW, NULL);
+}
+
+/**
+ * pd_library_view_set_library:
+ * @library: (nullable): the library to show
+ *
+ * Shows the documents of @library, and follows its changes.
+ */
+void
+pd_library_view_set_library (PdLibraryView *self,
+                             PdLibrary     *library)
+{
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+  g_return_if_fail (library == NULL || PD_IS_LIBRARY (library));
+
+  if (self->library == library)
+    return;
+
+  if (self->library != NULL)
+    g_signal_handlers_disconnect_by_data (self->library, self);
+  g_set_object (&self->library, library);
+  self->listing = FALSE;
+  self->relist_pending = FALSE;
+  self->failed = FALSE;
+  g_list_store_remove_all (self->documents);
+
+  if (library != NULL)
+    g_signal_connect_object (library, "document-changed",
+                             G_CALLBACK (document_changed_cb), self, G_CONNECT_SWAPPED);
+
+  pd_library_view_update_page (self);
+  pd_library_view_list (self);
+  pd_library_view_search (self);
+}
+
+/**
+ * pd_library_view_set_sync_status:
+ * @status: (nullable): where syncing stands, so rows can say "Uploading"
+ */
+void
+pd_library_view_set_sync_status (PdLibraryView *self,
+                                 PdSyncStatus  *status)
+{
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+  g_return_if_fail (status == NULL || PD_IS_SYNC_STATUS (status));
+
+  if (self->status == status)
+    return;
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  g_set_object (&self->status, status);
+  if (status != NULL)
+    {
+      g_signal_connect_object (status, "notify::syncing",
+                               G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (status, "notify::percent",
+                               G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (status, "notify::inbox-count",
+                               G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  pd_library_view_list (self);
+}
+
+/**
+ * pd_library_view_get_documents:
+ *
+ * Returns: (transfer none): the documents shown, a #GListModel of #PdDocumentItem
+ */
+GListModel *
+pd_library_view_get_documents (PdLibraryView *self)
+{
+  g_return_val_if_fail (PD_IS_LIBRARY_VIEW (self), NULL);
+
+  return G_LIST_MODEL (self->documents);
+}
+
+void
+pd_library_view_refresh (PdLibraryView *self)
+{
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+
+  pd_library_view_list (self);
+}
+
+void
+pd_library_view_focus_search (PdLibraryView *self)
+{
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/**
+ * pd_library_view_show_error:
+ * @title: what went wrong, as a headline
+ * @description: (nullable): why, and what to do about it
+ *
+ * Replaces the document list with an explanation, e.g. when the library could not be opened.
+ */
+void
+pd_library_view_show_error (PdLibraryView *self,
+                            const char    *title,
+                            const char    *description)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+  g_return_if_fail (title != NULL);
+
+  /* The status page reads its description as markup; error messages are plain text. */
+  if (description != NULL)
+    escaped = g_markup_escape_text (description, -1);
+  adw_status_page_set_title (self->error_page, title);
+  adw_status_page_set_description (self->error_page, escaped);
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  self->failed = TRUE;
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
