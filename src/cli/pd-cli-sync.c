@@ -355,6 +355,7 @@ accounts_add (PdLibrary  *library,
   g_autofree char *path = NULL;
   g_autofree char *client_id = NULL;
   g_autofree char *drive_id = NULL;
+  g_autofree char *pin = NULL;
   gboolean password_stdin = FALSE;
   gboolean client_secret_stdin = FALSE;
   gboolean device_code = FALSE;
@@ -362,6 +363,7 @@ accounts_add (PdLibrary  *library,
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "WebDAV folder address (https://…/)", "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "WebDAV user name", "USER" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input (it goes to the keyring only)", NULL },
+    { "pin-certificate", 0, 0, G_OPTION_ARG_FILENAME, &pin, "WebDAV: trust this server certificate (PEM file) even though no authority signed it", "FILE" },
     { "path", 0, 0, G_OPTION_ARG_FILENAME, &path, "Folder to sync into", "DIR" },
     { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, "OneDrive, Google Drive: the client id of your organization's app registration", "ID" },
     { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &client_secret_stdin, "Google Drive: read the Desktop app client's secret from standard input", NULL },
@@ -410,6 +412,7 @@ accounts_add (PdLibrary  *library,
   else if (g_strcmp0 (kind, "webdav") == 0)
     {
       g_autofree char *password = NULL;
+      g_autofree char *pem = NULL;
 
       if (url == NULL || user == NULL || !password_stdin)
         return usage (context, "A WebDAV account needs --url URL --user USER --password-stdin.");
@@ -417,6 +420,18 @@ accounts_add (PdLibrary  *library,
         {
           g_printerr ("“%s” is not a web address: it must start with https://.\n", url);
           return PD_EXIT_BAD_INPUT;
+        }
+      if (pin != NULL)
+        {
+          g_autoptr(GTlsCertificate) certificate = NULL;
+
+          if (!g_file_get_contents (pin, &pem, NULL, &error) ||
+              (certificate = g_tls_certificate_new_from_pem (pem, -1, &error)) == NULL)
+            {
+              g_printerr ("Cannot pin “%s”: %s\n", pin, error->message);
+              g_error_free (error);
+              return PD_EXIT_BAD_INPUT;
+            }
         }
       password = read_password_stdin ();
       if (*password == '\0')
@@ -427,6 +442,16 @@ accounts_add (PdLibrary  *library,
       id = pd_library_add_account (library, name, "webdav", url, user, &error);
       if (id == 0)
         return pd_cli_fail (error);
+      if (pem != NULL)
+        {
+          g_autofree char *key = PD_ACCOUNT_PINNED_CERTIFICATE_KEY (id);
+
+          if (!pd_library_set_setting (library, key, pem, &error))
+            {
+              pd_library_remove_account (library, name, NULL);
+              return pd_cli_fail (error);
+            }
+        }
       if (!pd_secret_store (id, "webdav", name, password, NULL, &error))
         {
           /* No account without its password: it could never sync. */
@@ -502,6 +527,11 @@ accounts_main (PdLibrary  *library,
           pd_library_set_setting (library, client_key, NULL, NULL);
           pd_library_set_setting (library, drive_key, NULL, NULL);
         }
+      {
+        g_autofree char *pin_key = PD_ACCOUNT_PINNED_CERTIFICATE_KEY (account->id);
+
+        pd_library_set_setting (library, pin_key, NULL, NULL);
+      }
       if (!pd_library_remove_account (library, argv[2], &error))
         return pd_cli_fail (error);
       g_print ("Removed account “%s”.\n", argv[2]);

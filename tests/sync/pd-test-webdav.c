@@ -6,6 +6,7 @@
 #include "pd-test-webdav.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -168,4 +169,33 @@ const char *
 pd_test_webdav_get_root (PdTestWebdav *server)
 {
   return server->root;
+}
+
+/* A self-signed certificate for 127.0.0.1, made with openssl in the test's config dir. */
+void
+pd_test_make_certificate (const char  *name,
+                          char       **cert_file,
+                          char       **key_file)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "tls", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_mkdir_with_parents (dir, 0700);
+  *cert_file = g_strdup_printf ("%s/%s.crt", dir, name);
+  *key_file = g_strdup_printf ("%s/%s.key", dir, name);
+  {
+    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", *key_file, "-out", *cert_file, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
+                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, &error))
+      g_error ("Could not run openssl to make a test certificate (install openssl): %s",
+               error->message);
+    if (!g_spawn_check_wait_status (status, &error))
+      g_error ("openssl could not make a test certificate: %s", err);
+  }
 }

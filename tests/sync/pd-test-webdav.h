@@ -26,5 +26,9 @@ const char   *pd_test_webdav_get_uri  (PdTestWebdav *server);
 const char   *pd_test_webdav_get_root (PdTestWebdav *server);
 
 guint16       pd_test_free_port       (void);
+/* A self-signed certificate and key (PEM files) for 127.0.0.1, made with openssl. */
+void          pd_test_make_certificate (const char  *name,
+                                        char       **cert_file,
+                                        char       **key_file);
 
 G_END_DECLS

@@ -525,6 +525,44 @@ test_webdav_wrong_password (Fixture       *f,
   g_assert_null (strstr (captured_log->str, "not-the-password"));
 }
 
+/* A server with a self-signed certificate: refused until the account pins that certificate,
+ * then used like any other; the pin is a setting of the account, not a secret. */
+static void
+test_webdav_pinned_certificate (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *setting = NULL;
+  g_autoptr(PdAccount) account = NULL;
+  PdTestWebdav *tls;
+  gint64 id;
+
+  pd_test_make_certificate ("engine", &cert, &key);
+  tls = pd_test_webdav_start_tls (0, cert, key);
+  id = pd_library_add_account (f->library, "Selfsigned", "webdav", pd_test_webdav_get_uri (tls),
+                               PD_TEST_WEBDAV_USER, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_secret_store (id, "webdav", "Selfsigned", PD_TEST_WEBDAV_PASSWORD, NULL,
+                                  &error));
+
+  g_assert_false (pd_sync_test_account (f->library, "Selfsigned", NULL, &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_get_contents (cert, &pem, NULL, NULL));
+  setting = PD_ACCOUNT_PINNED_CERTIFICATE_KEY (id);
+  g_assert_true (pd_library_set_setting (f->library, setting, pem, &error));
+  account = pd_library_get_account (f->library, "Selfsigned", &error);
+  g_assert_cmpstr (account->pinned_certificate, ==, pem);
+  g_assert_true (pd_sync_test_account (f->library, "Selfsigned", NULL, &error));
+  g_assert_no_error (error);
+
+  pd_test_webdav_stop (tls);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -546,6 +584,7 @@ main (int    argc,
   ADD ("/sync/engine/webdav/drained-once", test_webdav_drained_once);
   ADD ("/sync/engine/webdav/retry-after-stored", test_webdav_retry_after_stored);
   ADD ("/sync/engine/webdav/wrong-password", test_webdav_wrong_password);
+  ADD ("/sync/engine/webdav/pinned-certificate", test_webdav_pinned_certificate);
 #undef ADD
 
   webdav = pd_test_webdav_start (0);

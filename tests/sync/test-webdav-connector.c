@@ -505,34 +505,6 @@ test_timeout (Fixture       *f,
 
 /* TLS */
 
-static void
-make_certificate (const char  *name,
-                  char       **cert_file,
-                  char       **key_file)
-{
-  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "tls", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  g_mkdir_with_parents (dir, 0700);
-  *cert_file = g_strdup_printf ("%s/%s.crt", dir, name);
-  *key_file = g_strdup_printf ("%s/%s.key", dir, name);
-  {
-    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                           "-keyout", *key_file, "-out", *cert_file, NULL };
-
-    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
-                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, &error))
-      g_error ("Could not run openssl to make a test certificate (install openssl): %s",
-               error->message);
-    if (!g_spawn_check_wait_status (status, &error))
-      g_error ("openssl could not make a test certificate: %s", err);
-  }
-}
-
 static char *
 read_pem (const char *path)
 {
@@ -559,8 +531,8 @@ test_tls_pinning (void)
   g_autoptr(PdConnector) connector = NULL;
   g_autoptr(GError) error = NULL;
 
-  make_certificate ("server", &cert, &key);
-  make_certificate ("other", &other_cert, &other_key);
+  pd_test_make_certificate ("server", &cert, &key);
+  pd_test_make_certificate ("other", &other_cert, &other_key);
   pem = read_pem (cert);
   other_pem = read_pem (other_cert);
   tls_server = pd_test_webdav_start_tls (1024 * 1024, cert, key);

@@ -35,6 +35,7 @@ pd_account_free (PdAccount *account)
   g_free (account->kind);
   g_free (account->url);
   g_free (account->username);
+  g_free (account->pinned_certificate);
   g_free (account);
 }
 
@@ -97,7 +98,11 @@ set_not_found (GError     **error,
 
 /* Accounts */
 
-#define ACCOUNT_COLUMNS "id, name, kind, url, username, created_at"
+/* A WebDAV account's pinned certificate is not a secret (it is the server's public
+ * certificate): a setting, read with the account. */
+#define ACCOUNT_COLUMNS \
+  "id, name, kind, url, username, created_at, " \
+  "(SELECT value FROM settings WHERE key = 'account.' || accounts.id || '.pinned-certificate')"
 
 static PdAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -110,6 +115,7 @@ account_from_row (sqlite3_stmt *stmt)
   account->url = _pd_db_column_dup (stmt, 3);
   account->username = _pd_db_column_dup (stmt, 4);
   account->created_at = sqlite3_column_int64 (stmt, 5);
+  account->pinned_certificate = _pd_db_column_dup (stmt, 6);
   return account;
 }
 

@@ -28,7 +28,13 @@ typedef struct {
   char   *url;         /* folder path or base URL */
   char   *username;    /* NULL for folders */
   gint64  created_at;
+  char   *pinned_certificate;  /* WebDAV: PEM of the one server certificate trusted without a CA
+                                * (setting "account.ID.pinned-certificate"), or NULL */
 } PdAccount;
+
+/* The setting holding a WebDAV account's pinned certificate; free with g_free (). */
+#define PD_ACCOUNT_PINNED_CERTIFICATE_KEY(id) \
+  g_strdup_printf ("account.%" G_GINT64_FORMAT ".pinned-certificate", (gint64) (id))
 
 typedef struct {
   gint64  document_id;

@@ -72,6 +72,10 @@ pd_account_create_connector (const PdAccount  *account,
   connector = pd_webdav_connector_new (account->name, account->url, account->username,
                                        password, error);
   pd_secret_free (password);
+  if (connector != NULL && account->pinned_certificate != NULL &&
+      !pd_webdav_connector_set_pinned_certificate (PD_WEBDAV_CONNECTOR (connector),
+                                                   account->pinned_certificate, error))
+    g_clear_object (&connector);
   return connector;
 }
 
