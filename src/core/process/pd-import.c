@@ -10,6 +10,7 @@
 
 #include <cairo.h>
 #include <errno.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <poppler.h>
 #include <stdio.h>
@@ -20,6 +21,10 @@
 #include "pd-process-private.h"
 
 #define PDF_RENDER_DPI 300
+/* A PDF page is rendered at PDF_RENDER_DPI unless that gives more pixels than this (A2 at
+ * 300 dpi is 35 million): a PDF of a few hundred bytes can declare a page of several metres,
+ * and 300 dpi of that is gigabytes of memory and spool. Such a page is rendered smaller. */
+#define PDF_RENDER_MAX_PIXELS 40e6
 #define DEFAULT_DPI 300
 
 typedef enum {
@@ -503,6 +508,7 @@ spool_pdf_page (ImportContext  *ctx,
   cairo_surface_t *surface;
   cairo_t *cr;
   double width_pt = 0, height_pt = 0;
+  double dpi = PDF_RENDER_DPI;
   int width, height, stride;
   const guint8 *pixels;
   gboolean gray;
@@ -511,8 +517,12 @@ spool_pdf_page (ImportContext  *ctx,
   g_autofree guint8 *row_out = NULL;
 
   poppler_page_get_size (page, &width_pt, &height_pt);
-  width = MAX (1, (int) (width_pt * PDF_RENDER_DPI / 72.0 + 0.5));
-  height = MAX (1, (int) (height_pt * PDF_RENDER_DPI / 72.0 + 0.5));
+  width_pt = isnan (width_pt) ? 1.0 : CLAMP (width_pt, 1.0, 1e6);
+  height_pt = isnan (height_pt) ? 1.0 : CLAMP (height_pt, 1.0, 1e6);
+  if (width_pt * height_pt * (dpi / 72.0) * (dpi / 72.0) > PDF_RENDER_MAX_PIXELS)
+    dpi = 72.0 * sqrt (PDF_RENDER_MAX_PIXELS / (width_pt * height_pt));
+  width = MAX (1, (int) (width_pt * dpi / 72.0 + 0.5));
+  height = MAX (1, (int) (height_pt * dpi / 72.0 + 0.5));
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
   if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
@@ -525,7 +535,7 @@ spool_pdf_page (ImportContext  *ctx,
   cr = cairo_create (surface);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  cairo_scale (cr, PDF_RENDER_DPI / 72.0, PDF_RENDER_DPI / 72.0);
+  cairo_scale (cr, dpi / 72.0, dpi / 72.0);
   poppler_page_render_for_printing (page, cr);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
@@ -571,7 +581,8 @@ spool_pdf_page (ImportContext  *ctx,
   cairo_surface_destroy (surface);
   if (!pd_durable_file_commit (g_steal_pointer (&file), error))
     return FALSE;
-  return hand_on (ctx, path, (guint) width, (guint) height, 8, gray ? 1 : 3, PDF_RENDER_DPI, error);
+  return hand_on (ctx, path, (guint) width, (guint) height, 8, gray ? 1 : 3,
+                  MAX (1, (guint) (dpi + 0.5)), error);
 }
 
 static gboolean

@@ -323,9 +323,13 @@ parse_json (const char  *json,
   if (len > G_MAXSSIZE ||
       !json_parser_load_from_data (parser, json, (gssize) len, &local_error))
     {
+      /* json-glib quotes the bad bytes in its message, and they need not be UTF-8. */
+      g_autofree char *why = local_error != NULL ? g_utf8_make_valid (local_error->message, -1)
+                                                 : NULL;
+
       g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
                    _("Google Drive gave an answer Paperdock does not understand (%s)."),
-                   local_error != NULL ? local_error->message : _("too long"));
+                   why != NULL ? why : _("too long"));
       return NULL;
     }
   root = json_parser_get_root (parser);

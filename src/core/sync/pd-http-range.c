@@ -9,7 +9,8 @@
 
 #include "pd-http-range.h"
 
-/* A run of decimal digits that fits in 64 bits; advances *p past it. */
+/* A run of decimal digits that fits in 64 bits; advances *p past it. G_MAXUINT64 itself is
+ * refused: the parsers use it to mean "absent", and no upload is 16 EiB long. */
 static gboolean
 parse_number (const char **p,
               guint64     *out)
@@ -27,6 +28,8 @@ parse_number (const char **p,
         return FALSE;
       value = value * 10 + digit;
     }
+  if (value == G_MAXUINT64)
+    return FALSE;
   *p = s;
   *out = value;
   return TRUE;

@@ -355,10 +355,13 @@ parse_object (JsonParser  *parser,
   if (json == NULL || len > G_MAXSSIZE ||
       !json_parser_load_from_data (parser, json, (gssize) len, &local_error))
     {
+      /* json-glib quotes the bad bytes in its message, and they need not be UTF-8. */
+      g_autofree char *why = local_error != NULL ? g_utf8_make_valid (local_error->message, -1)
+                                                 : NULL;
+
       g_set_error (error, PD_OAUTH_ERROR, PD_OAUTH_ERROR_PROTOCOL,
                    "The %s answered something that is not JSON%s%s.", what,
-                   local_error != NULL ? ": " : "",
-                   local_error != NULL ? local_error->message : "");
+                   why != NULL ? ": " : "", why != NULL ? why : "");
       return NULL;
     }
   root = json_parser_get_root (parser);
