@@ -2,7 +2,8 @@
 # build-aux/dev.sh: the two commands of the README, and what CI runs.
 #   dev.sh demo   install the packages, build, scan the demo scanner into a searchable PDF
 #   dev.sh test   install the packages, build with warnings as errors, run every test, then run the
-#                 suite again under AddressSanitizer + UndefinedBehaviorSanitizer; ends with
+#                 suite again under AddressSanitizer + UndefinedBehaviorSanitizer, the core tests
+#                 under valgrind's memcheck, and each fuzzer for a few seconds; ends with
 #                 "N passed, N failed"
 #   dev.sh deps   only install the packages
 set -euo pipefail
@@ -24,6 +25,8 @@ packages=(
   libsecret-1-dev gnome-keyring dbus
   fonts-dejavu-core gettext desktop-file-utils appstream
   xvfb xauth dbus-x11
+  openssl groff-base librsvg2-bin clang-format
+  valgrind clang libclang-rt-14-dev llvm
 )
 
 install_deps() {
@@ -105,9 +108,25 @@ case "$cmd" in
       run_suite build-sanitize --timeout-multiplier 3
       logs+=(build-sanitize/meson-logs/testlog.json)
     fi
+    if [ "${PD_SKIP_VALGRIND:-0}" != 1 ]; then
+      # Memcheck over the core tests that run no OCR (the "valgrind" setup in tests/meson.build):
+      # a definite leak or an invalid access fails the test.
+      meson test -C build --setup valgrind --print-errorlogs --logbase testlog-valgrind \
+        test-library test-library-migrate test-naming test-profile test-capture-unit \
+        test-sync-error test-folder-connector || true
+      meson test -C build --setup valgrind --print-errorlogs --logbase testlog-valgrind-fuzz \
+        --suite fuzz || true
+      logs+=(build/meson-logs/testlog-valgrind.json build/meson-logs/testlog-valgrind-fuzz.json)
+    fi
+    fuzz_failed=0
+    if [ "${PD_SKIP_FUZZ:-0}" != 1 ]; then
+      # Every parser of outside input under libFuzzer for a short fixed time (build-aux/fuzz.sh).
+      bash build-aux/fuzz.sh run "${PD_FUZZ_SECONDS:-10}" || fuzz_failed=1
+    fi
     summary=$(count_results "${logs[@]}")
+    [ "$fuzz_failed" = 0 ] || echo "fuzzing found a problem: see build-fuzz/fuzz-artifacts" >&2
     echo "$summary"
-    case "$summary" in *" 0 failed"*) exit 0 ;; *) exit 1 ;; esac
+    case "$summary" in *" 0 failed"*) [ "$fuzz_failed" = 0 ] && exit 0 || exit 1 ;; *) exit 1 ;; esac
     ;;
   *)
     echo "usage: $0 demo|test|deps" >&2
