@@ -18,6 +18,7 @@
 #include "pd-sync-engine.h"
 #include "pd-test-sync.h"
 #include "pd-test-webdav.h"
+#include "pd-thumbnail.h"
 #include "pd-webdav-connector.h"
 
 static PdTestWebdav *webdav;
@@ -332,6 +333,18 @@ test_folder_lost_answer_not_sent_twice (Fixture       *f,
   g_assert_cmpuint (count_inbox (f->library, "name_taken"), ==, 0);
 }
 
+/* Width (@offset 16) or height (20) from a PNG's IHDR. */
+static guint
+png_dimension (const char *png,
+               gsize       len,
+               gsize       offset)
+{
+  const guchar *p = (const guchar *) png + offset;
+
+  g_assert_cmpuint (len, >=, offset + 4);
+  return ((guint) p[0] << 24) | ((guint) p[1] << 16) | ((guint) p[2] << 8) | p[3];
+}
+
 static void
 test_folder_evict_and_fetch (Fixture       *f,
                              gconstpointer  data)
@@ -345,6 +358,19 @@ test_folder_evict_and_fetch (Fixture       *f,
 
   g_assert_true (pd_library_set_setting (f->library, PD_SETTING_EVICT_GRACE_HOURS, "0", &error));
   id = make_ready (f, "Old tax return", 6000, "Share:Tax");
+  {
+    /* its one page: a 400 x 600 gray scan in the spool */
+    g_autofree char *spool = g_build_filename (pd_library_get_spool_dir (f->library), "p0.pnm",
+                                               NULL);
+    g_autoptr(GString) pnm = g_string_new ("P5\n400 600\n255\n");
+    PdSpooledPage page = { 0, spool, 400, 600, 8, 1, 300 };
+
+    for (guint i = 0; i < 400 * 600; i++)
+      g_string_append_c (pnm, (char) (i % 400 < 200 ? 0xf0 : 0x20));
+    g_assert_true (g_file_set_contents (spool, pnm->str, (gssize) pnm->len, &error));
+    g_assert_cmpint (pd_library_add_page (f->library, id, &page, &error), >, 0);
+    g_assert_no_error (error);
+  }
   state = pd_library_get_sync_state (f->library, id, NULL);
   copy = g_strconcat (state->pdf_path, ".orig", NULL);
   {
@@ -361,6 +387,18 @@ test_folder_evict_and_fetch (Fixture       *f,
   g_clear_pointer (&state, pd_sync_state_free);
   state = pd_library_get_sync_state (f->library, id, NULL);
   g_assert_cmpint (state->evicted_at, >, 0);
+  /* what stays: a thumbnail of the first page, 256 pixels on its longer side */
+  {
+    g_autofree char *thumb = pd_thumbnail_get_path (f->library, state->uuid);
+    g_autofree char *png = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (thumb, &png, &len, &error));
+    g_assert_cmpuint (len, >, 8);
+    g_assert_cmpmem (png, 8, "\x89PNG\r\n\x1a\n", 8);
+    g_assert_cmpuint (png_dimension (png, len, 16), ==, 171);
+    g_assert_cmpuint (png_dimension (png, len, 20), ==, 256);
+  }
 
   /* export brings it back */
   g_assert_true (pd_sync_fetch_document (f->library, id, NULL, &error));

@@ -18,6 +18,8 @@
 #include "pd-fs.h"
 #include "pd-profile.h"
 #include "pd-sync-engine.h"
+#include "pd-thumbnail.h"
+#include "pd-vault.h"
 
 #define DEFAULT_MAX_ATTEMPTS     10
 #define DEFAULT_MAX_PER_ACCOUNT  4  /* as rclone's transfers; Nextcloud's client uses 6 */
@@ -362,6 +364,13 @@ file_sha256 (const char  *path,
   guchar buffer[64 * 1024];
   gssize n;
 
+  /* A sealed PDF (pd-vault.h) is compared by its plaintext, which is what servers hold. */
+  if (pd_vault_is_sealed (path))
+    {
+      g_autoptr(GBytes) plain = pd_vault_read_all (NULL, path, error);
+
+      return plain != NULL ? g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, plain) : NULL;
+    }
   if (in == NULL)
     return NULL;
   while ((n = g_input_stream_read (G_INPUT_STREAM (in), buffer, sizeof buffer, NULL, error)) > 0)
@@ -804,6 +813,13 @@ evict (PdSyncEngine *self)
       const PdSyncState *state = states->pdata[i];
       g_autoptr(GPtrArray) pages = NULL;
 
+      /* The library keeps showing what the document looks like. */
+      if (!pd_thumbnail_ensure (self->library, state->document_id, &error))
+        {
+          g_debug ("No thumbnail for document %" G_GINT64_FORMAT ": %s", state->document_id,
+                   error->message);
+          g_clear_error (&error);
+        }
       /* Marked first: a crash before the files go leaves files that are merely not needed;
        * the other order could leave a document that claims files it lost. */
       if (!pd_library_set_document_evicted (self->library, state->document_id, TRUE, &error))
