@@ -22,7 +22,7 @@ packages=(
   libqpdf-dev qpdf
   libzbar-dev zint
   libsoup-3.0-dev libxml2-dev glib-networking apache2 apache2-utils
-  libsecret-1-dev gnome-keyring dbus
+  libsecret-1-dev gnome-keyring dbus libsodium-dev
   fonts-dejavu-core gettext desktop-file-utils appstream
   xvfb xauth dbus-x11
   openssl groff-base librsvg2-bin clang-format

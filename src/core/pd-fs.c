@@ -1,8 +1,10 @@
-/* pd-fs.c: durable writes (temporary file, fsync, rename, fsync of the directory) and the
- * plain-words error messages a person sees when the disk is full or a folder is not writable. */
+/* pd-fs.c: durable writes (temporary file, fsync, rename, fsync of the directory), sealed on the
+ * fly when the file lies in a library that encrypts at rest (pd-vault.h), and the plain-words
+ * error messages a person sees when the disk is full or a folder is not writable. */
 #define G_LOG_DOMAIN "pd-core"
 
 #include "pd-fs.h"
+#include "pd-vault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,9 @@ struct _PdDurableFile {
   guint8  *buffer;
   gsize    buffered;
   guint64  written;
+  /* owned; NULL for a plain file. The sealer's output waits in @sealed until it is written. */
+  PdVaultSealer *sealer;
+  GByteArray    *sealed;
 };
 
 void
@@ -75,12 +80,31 @@ pd_fs_ensure_private_dir (const char  *dir,
       pd_fs_set_error_from_errno (error, errno, "create the folder", dir);
       return FALSE;
     }
+  /* A folder made before, or by someone else's umask, is tightened too: it holds pages. */
+  if (g_chmod (dir, 0700) != 0)
+    {
+      pd_fs_set_error_from_errno (error, errno, "protect the folder", dir);
+      return FALSE;
+    }
   return TRUE;
 }
 
 PdDurableFile *
 pd_durable_file_create (const char  *path,
                         GError     **error)
+{
+  g_autoptr(PdVault) vault = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  vault = pd_vault_dup_for_path (path);
+  return pd_durable_file_create_sealed (path, vault, error);
+}
+
+PdDurableFile *
+pd_durable_file_create_sealed (const char  *path,
+                               PdVault     *vault,
+                               GError     **error)
 {
   g_autoptr(PdDurableFile) file = g_new0 (PdDurableFile, 1);
 
@@ -98,6 +122,11 @@ pd_durable_file_create (const char  *path,
       return NULL;
     }
   file->buffer = g_malloc (BUFFER_SIZE);
+  if (vault != NULL)
+    {
+      file->sealed = g_byte_array_sized_new (BUFFER_SIZE);
+      file->sealer = pd_vault_sealer_new (vault, file->sealed);
+    }
   return g_steal_pointer (&file);
 }
 
@@ -125,10 +154,33 @@ write_all (PdDurableFile  *file,
 }
 
 static gboolean
+flush_sealed (PdDurableFile  *file,
+              GError        **error)
+{
+  gboolean ok = write_all (file, file->sealed->data, file->sealed->len, error);
+
+  g_byte_array_set_size (file->sealed, 0);
+  return ok;
+}
+
+/* Writes @data through the sealer when there is one. */
+static gboolean
+write_through (PdDurableFile  *file,
+               const guint8   *data,
+               gsize           len,
+               GError        **error)
+{
+  if (file->sealer == NULL)
+    return write_all (file, data, len, error);
+  pd_vault_sealer_push (file->sealer, data, len, file->sealed);
+  return flush_sealed (file, error);
+}
+
+static gboolean
 flush_buffer (PdDurableFile  *file,
               GError        **error)
 {
-  gboolean ok = write_all (file, file->buffer, file->buffered, error);
+  gboolean ok = write_through (file, file->buffer, file->buffered, error);
 
   file->buffered = 0;
   return ok;
@@ -142,13 +194,15 @@ pd_durable_file_write (PdDurableFile  *file,
 {
   g_return_val_if_fail (file != NULL && file->fd >= 0, FALSE);
 
+  if (len == 0)
+    return TRUE;
   file->written += len;
   if (file->buffered + len > BUFFER_SIZE)
     {
       if (!flush_buffer (file, error))
         return FALSE;
       if (len >= BUFFER_SIZE)
-        return write_all (file, data, len, error);
+        return write_through (file, data, len, error);
     }
   memcpy (file->buffer + file->buffered, data, len);
   file->buffered += len;
@@ -187,6 +241,11 @@ pd_durable_file_commit (PdDurableFile  *file,
   g_return_val_if_fail (file != NULL && file->fd >= 0, FALSE);
 
   ok = flush_buffer (file, error);
+  if (ok && file->sealer != NULL)
+    {
+      pd_vault_sealer_finish (file->sealer, file->sealed);
+      ok = flush_sealed (file, error);
+    }
   if (ok && fsync (file->fd) != 0)
     {
       pd_fs_set_error_from_errno (error, errno, "save", file->path);
@@ -226,6 +285,9 @@ pd_durable_file_abort (PdDurableFile *file)
   g_free (file->tmp_path);
   g_free (file->path);
   g_free (file->buffer);
+  g_clear_pointer (&file->sealer, pd_vault_sealer_free);
+  if (file->sealed != NULL)
+    g_byte_array_unref (file->sealed);
   g_free (file);
 }
 

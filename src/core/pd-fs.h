@@ -8,9 +8,16 @@
 G_BEGIN_DECLS
 
 typedef struct _PdDurableFile PdDurableFile;
+typedef struct _PdVault PdVault;
 
+/* Under the default vault's folder (pd_vault_set_default ()) the file is sealed as it is
+ * written; elsewhere it is plain. Either way it is created 0600. */
 PdDurableFile *pd_durable_file_create  (const char     *path,
                                         GError        **error);
+/* Sealed with @vault, or plain if @vault is NULL, wherever @path is. */
+PdDurableFile *pd_durable_file_create_sealed (const char  *path,
+                                              PdVault     *vault,
+                                              GError     **error);
 gboolean       pd_durable_file_write   (PdDurableFile  *file,
                                         const void     *data,
                                         gsize           len,
@@ -30,6 +37,7 @@ gboolean       pd_fs_write_durable     (const char     *path,
                                         GError        **error);
 gboolean       pd_fs_fsync_dir         (const char     *dir,
                                         GError        **error);
+/* Creates @dir (and its parents) if needed and makes it 0700, also when it already existed. */
 gboolean       pd_fs_ensure_private_dir (const char    *dir,
                                          GError       **error);
 void           pd_fs_set_error_from_errno (GError     **error,

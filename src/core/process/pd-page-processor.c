@@ -23,6 +23,7 @@
 #include "pd-pdf-writer.h"
 #include "pd-process-error.h"
 #include "pd-process-private.h"
+#include "pd-vault.h"
 #include "pd-word.h"
 
 #define DEFAULT_JPEG_QUALITY 75
@@ -477,7 +478,7 @@ pd_page_process (const char              *spool_path,
   if (!pd_ocr_check_languages (options->langs, error))
     return NULL;
 
-  if (!g_file_get_contents (spool_path, (char **) &spool_data, &spool_len, &local_error))
+  if (!pd_vault_get_contents (spool_path, (char **) &spool_data, &spool_len, &local_error))
     {
       g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_FAILED,
                    "Could not read the page image “%s”: %s", display_name, local_error->message);

@@ -16,6 +16,7 @@
 
 #include "pd-fs.h"
 #include "pd-process-error.h"
+#include "pd-vault.h"
 
 /* The XMP namespace of the PDF/A identification schema, whatever prefix a producer gives it. */
 #define PDFA_ID_NAMESPACE "http://www.aiim.org/pdfa/ns/id/"
@@ -74,6 +75,9 @@ pd_pdf_finish (const char                *path,
                const PdPdfFinishOptions  *opts,
                GError                   **error)
 {
+  /* Declared before q: qpdf reads from it until q is cleaned up. */
+  g_autofree char *plain = NULL;
+  gsize plain_len = 0;
   g_autoptr(QpdfData) q = NULL;
   g_autofree char *name = NULL;
   const char *owner;
@@ -94,7 +98,11 @@ pd_pdf_finish (const char                *path,
   qpdf_silence_errors (q);
   qpdf_set_suppress_warnings (q, QPDF_TRUE);
 
-  if (qpdf_read (q, path, NULL) & QPDF_ERRORS)
+  /* The PDF may be sealed (pd-vault.h): qpdf reads the plaintext from memory, and the result
+   * is sealed again on its way back to the disk by pd_fs_write_durable (). */
+  if (!pd_vault_get_contents (path, &plain, &plain_len, error))
+    return FALSE;
+  if (qpdf_read_memory (q, path, plain, plain_len, NULL) & QPDF_ERRORS)
     {
       set_qpdf_error (error, q, encrypt ? "encrypted" : "optimized for the web", path);
       return FALSE;

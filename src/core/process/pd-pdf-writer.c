@@ -29,6 +29,7 @@
 #include "pd-fs.h"
 #include "pd-process-error.h"
 #include "pd-process-private.h"
+#include "pd-vault.h"
 #include "pd-word.h"
 
 #define OBJ_CATALOG 1
@@ -592,7 +593,7 @@ write_page (PdfOut           *out,
                    index + 1, display_name);
       return FALSE;
     }
-  if (!g_file_get_contents (page->image_path, (char **) &data, &len, &local_error))
+  if (!pd_vault_get_contents (page->image_path, (char **) &data, &len, &local_error))
     {
       g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
                    "The image of page %u could not be read: %s", index + 1, local_error->message);

@@ -31,6 +31,7 @@
 #include "pd-folder-connector.h"
 #include "pd-fs.h"
 #include "pd-sync-private.h"
+#include "pd-vault.h"
 
 #define COPY_BUFFER_SIZE (256 * 1024)
 #define XATTR_PREFIX "user.paperdock."
@@ -84,15 +85,97 @@ etag_from_stat (const struct stat *st)
                           (long) st->st_mtim.tv_nsec, (guint64) st->st_ino);
 }
 
+/* What an upload, download or removal was doing when the filesystem said no. Each has whole
+ * sentences of its own below, so that translators can order the words as their language needs. */
+typedef enum {
+  FOLDER_OP_CREATE_FOLDER,
+  FOLDER_OP_WRITE,
+  FOLDER_OP_SAVE,
+  FOLDER_OP_CHECK,
+  FOLDER_OP_READ,
+  FOLDER_OP_REMOVE,
+} FolderOp;
+
+/* The sentence saying what failed; with the system's reason when there is one to show. */
+static char *
+dup_failure_sentence (FolderOp    op,
+                      const char *remote_path,
+                      const char *account,
+                      const char *reason)
+{
+  if (reason == NULL)
+    switch (op)
+      {
+      case FOLDER_OP_CREATE_FOLDER:
+        return g_strdup_printf (_("Could not create the folder for “%s” in the folder of "
+                                  "account “%s”."), remote_path, account);
+      case FOLDER_OP_WRITE:
+        return g_strdup_printf (_("Could not write “%s” to the folder of account “%s”."),
+                                remote_path, account);
+      case FOLDER_OP_SAVE:
+        return g_strdup_printf (_("Could not save “%s” in the folder of account “%s”."),
+                                remote_path, account);
+      case FOLDER_OP_CHECK:
+        return g_strdup_printf (_("Could not check “%s” in the folder of account “%s”."),
+                                remote_path, account);
+      case FOLDER_OP_READ:
+        return g_strdup_printf (_("Could not read “%s” from the folder of account “%s”."),
+                                remote_path, account);
+      case FOLDER_OP_REMOVE:
+      default:
+        return g_strdup_printf (_("Could not remove “%s” from the folder of account “%s”."),
+                                remote_path, account);
+      }
+
+  switch (op)
+    {
+    case FOLDER_OP_CREATE_FOLDER:
+      return g_strdup_printf (_("Could not create the folder for “%s” in the folder of account "
+                                "“%s”: %s."), remote_path, account, reason);
+    case FOLDER_OP_WRITE:
+      return g_strdup_printf (_("Could not write “%s” to the folder of account “%s”: %s."),
+                              remote_path, account, reason);
+    case FOLDER_OP_SAVE:
+      return g_strdup_printf (_("Could not save “%s” in the folder of account “%s”: %s."),
+                              remote_path, account, reason);
+    case FOLDER_OP_CHECK:
+      return g_strdup_printf (_("Could not check “%s” in the folder of account “%s”: %s."),
+                              remote_path, account, reason);
+    case FOLDER_OP_READ:
+      return g_strdup_printf (_("Could not read “%s” from the folder of account “%s”: %s."),
+                              remote_path, account, reason);
+    case FOLDER_OP_REMOVE:
+    default:
+      return g_strdup_printf (_("Could not remove “%s” from the folder of account “%s”: %s."),
+                              remote_path, account, reason);
+    }
+}
+
+/* A failure sentence, then (if any) one saying why or what to do. */
+static void
+set_failure (GError     **error,
+             PdSyncError  code,
+             const char  *failure,
+             const char  *advice)
+{
+  if (advice == NULL)
+    g_set_error_literal (error, PD_SYNC_ERROR, code, failure);
+  else
+    /* Translators: two sentences of an error message: what failed, then why or what to do.
+       Reorder them, or drop the space, as your language writes two sentences. */
+    g_set_error (error, PD_SYNC_ERROR, code, C_("folder error", "%s %s"), failure, advice);
+}
+
 /* Maps what the filesystem said to what the engine can do about it. */
 static void
 set_error_from_errno (PdFolderConnector  *self,
                       GError            **error,
                       int                 saved_errno,
-                      const char         *what,
+                      FolderOp            op,
                       const char         *remote_path)
 {
   const char *reason = g_strerror (saved_errno);
+  g_autofree char *failure = NULL;
 
   switch (saved_errno)
     {
@@ -108,22 +191,22 @@ set_error_from_errno (PdFolderConnector  *self,
       break;
     case ENOTDIR:
     case EISDIR:
-      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CONFLICT,
-                   _("Could not %s “%s” in account “%s”: a file or folder of the same name is "
-                     "in the way."), what, remote_path, self->display_name);
+      failure = dup_failure_sentence (op, remote_path, self->display_name, NULL);
+      set_failure (error, PD_SYNC_ERROR_CONFLICT, failure,
+                   _("A file or folder of the same name is in the way."));
       break;
     case EACCES:
     case EPERM:
     case EROFS:
-      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FORBIDDEN,
-                   _("No permission to %s “%s” in the folder of account “%s” (%s). The folder "
-                     "may be read-only for you."), what, remote_path, self->display_name, reason);
+      failure = dup_failure_sentence (op, remote_path, self->display_name, reason);
+      set_failure (error, PD_SYNC_ERROR_FORBIDDEN, failure,
+                   _("You have no permission there: the folder may be read-only for you."));
       break;
     case ENOSPC:
     case EDQUOT:
-      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_QUOTA,
-                   _("The folder of account “%s” is full: could not %s “%s”. Free some space "
-                     "there."), self->display_name, what, remote_path);
+      failure = dup_failure_sentence (op, remote_path, self->display_name, NULL);
+      set_failure (error, PD_SYNC_ERROR_QUOTA, failure,
+                   _("The folder is full. Free some space there."));
       break;
     case EFBIG:
       g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TOO_LARGE,
@@ -152,14 +235,13 @@ set_error_from_errno (PdFolderConnector  *self,
     case ECONNABORTED:
     case ENODEV:
     case ENXIO:
-      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
-                   _("Could not %s “%s” in the folder of account “%s”: %s. Paperdock will try "
-                     "again later."), what, remote_path, self->display_name, reason);
+      failure = dup_failure_sentence (op, remote_path, self->display_name, reason);
+      set_failure (error, PD_SYNC_ERROR_TRANSIENT, failure,
+                   _("Paperdock will try again later."));
       break;
     default:
-      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
-                   _("Could not %s “%s” in the folder of account “%s”: %s."),
-                   what, remote_path, self->display_name, reason);
+      failure = dup_failure_sentence (op, remote_path, self->display_name, reason);
+      set_failure (error, PD_SYNC_ERROR_FAILED, failure, NULL);
       break;
     }
 }
@@ -341,6 +423,7 @@ upload_thread (GTask        *task,
   g_autofree char *base = NULL;
   g_autofree char *tmp_path = NULL;
   g_autoptr(PdRemoteInfo) info = NULL;
+  g_autoptr(GBytes) plain = NULL;
   int in_fd = -1, out_fd = -1, read_errno = 0, write_errno = 0;
   struct stat st;
 
@@ -351,15 +434,25 @@ upload_thread (GTask        *task,
   base = g_path_get_basename (path);
   if (g_mkdir_with_parents (dir, 0777) != 0)
     {
-      set_error_from_errno (self, &error, errno, _("create the folder for"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_CREATE_FOLDER, data->remote_path);
       goto out;
     }
 
-  in_fd = g_open (data->local_path, O_RDONLY | O_CLOEXEC, 0);
-  if (in_fd < 0)
+  /* A sealed PDF (pd-vault.h) is decrypted in memory: the folder gets the plain PDF. */
+  if (pd_vault_is_sealed (data->local_path))
     {
-      pd_fs_set_error_from_errno (&error, errno, _("read"), data->local_path);
-      goto out;
+      plain = pd_vault_read_all (NULL, data->local_path, &error);
+      if (plain == NULL)
+        goto out;
+    }
+  else
+    {
+      in_fd = g_open (data->local_path, O_RDONLY | O_CLOEXEC, 0);
+      if (in_fd < 0)
+        {
+          pd_fs_set_error_from_errno (&error, errno, "read", data->local_path);
+          goto out;
+        }
     }
 
   /* Hidden and recognisable, so that a crash leaves nothing a person mistakes for a document. */
@@ -367,29 +460,49 @@ upload_thread (GTask        *task,
   out_fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
   if (out_fd < 0)
     {
-      set_error_from_errno (self, &error, errno, _("write"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_WRITE, data->remote_path);
       g_clear_pointer (&tmp_path, g_free);
       goto out;
     }
 
-  if (!copy_fd (in_fd, out_fd, cancellable, &read_errno, &write_errno, &error))
+  if (plain != NULL)
+    {
+      const guint8 *p = g_bytes_get_data (plain, NULL);
+      gsize left = g_bytes_get_size (plain);
+
+      while (left > 0)
+        {
+          ssize_t n = write (out_fd, p, left);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            {
+              set_error_from_errno (self, &error, errno, FOLDER_OP_WRITE, data->remote_path);
+              goto out;
+            }
+          p += n;
+          left -= (gsize) n;
+        }
+    }
+  else if (!copy_fd (in_fd, out_fd, cancellable, &read_errno, &write_errno, &error))
     {
       if (read_errno != 0)
-        pd_fs_set_error_from_errno (&error, read_errno, _("read"), data->local_path);
+        pd_fs_set_error_from_errno (&error, read_errno, "read", data->local_path);
       else if (write_errno != 0)
-        set_error_from_errno (self, &error, write_errno, _("write"), data->remote_path);
+        set_error_from_errno (self, &error, write_errno, FOLDER_OP_WRITE, data->remote_path);
       goto out;
     }
   store_metadata (out_fd, data->metadata);
   if (fsync (out_fd) != 0 || fstat (out_fd, &st) != 0)
     {
-      set_error_from_errno (self, &error, errno, _("write"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_WRITE, data->remote_path);
       goto out;
     }
   if (close (out_fd) != 0)
     {
       out_fd = -1;
-      set_error_from_errno (self, &error, errno, _("write"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_WRITE, data->remote_path);
       goto out;
     }
   out_fd = -1;
@@ -401,7 +514,7 @@ upload_thread (GTask        *task,
     {
       if (rename_noreplace (tmp_path, path) != 0)
         {
-          set_error_from_errno (self, &error, errno, _("save"), data->remote_path);
+          set_error_from_errno (self, &error, errno, FOLDER_OP_SAVE, data->remote_path);
           goto out;
         }
     }
@@ -417,7 +530,7 @@ upload_thread (GTask        *task,
                          _("“%s” was removed from the folder of account “%s” since it was "
                            "last synced."), data->remote_path, self->display_name);
           else
-            set_error_from_errno (self, &error, errno, _("check"), data->remote_path);
+            set_error_from_errno (self, &error, errno, FOLDER_OP_CHECK, data->remote_path);
           goto out;
         }
       current_etag = etag_from_stat (&current);
@@ -430,7 +543,7 @@ upload_thread (GTask        *task,
         }
       if (g_rename (tmp_path, path) != 0)
         {
-          set_error_from_errno (self, &error, errno, _("save"), data->remote_path);
+          set_error_from_errno (self, &error, errno, FOLDER_OP_SAVE, data->remote_path);
           goto out;
         }
     }
@@ -488,7 +601,7 @@ stat_thread (GTask        *task,
           g_task_return_pointer (task, pd_remote_info_new (), (GDestroyNotify) pd_remote_info_free);
           return;
         }
-      set_error_from_errno (self, &error, errno, _("check"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_CHECK, data->remote_path);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -519,7 +632,7 @@ download_thread (GTask        *task,
   fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0 || fstat (fd, &st) != 0)
     {
-      set_error_from_errno (self, &error, errno, _("read"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_READ, data->remote_path);
       if (fd >= 0)
         close (fd);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -534,7 +647,7 @@ download_thread (GTask        *task,
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        set_error_from_errno (self, &error, errno, _("read"), data->remote_path);
+        set_error_from_errno (self, &error, errno, FOLDER_OP_READ, data->remote_path);
       else if (n == 0)
         break;
       else if (!g_cancellable_set_error_if_cancelled (cancellable, &error))
@@ -576,7 +689,7 @@ delete_thread (GTask        *task,
 
       if (g_stat (path, &st) != 0)
         {
-          set_error_from_errno (self, &error, errno, _("remove"), data->remote_path);
+          set_error_from_errno (self, &error, errno, FOLDER_OP_REMOVE, data->remote_path);
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
@@ -592,7 +705,7 @@ delete_thread (GTask        *task,
     }
   if (g_unlink (path) != 0)
     {
-      set_error_from_errno (self, &error, errno, _("remove"), data->remote_path);
+      set_error_from_errno (self, &error, errno, FOLDER_OP_REMOVE, data->remote_path);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }

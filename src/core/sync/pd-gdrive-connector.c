@@ -46,6 +46,7 @@
 #include "pd-http-range.h"
 #include "pd-secret.h"
 #include "pd-sync-private.h"
+#include "pd-vault.h"
 
 #define FOLDER_MIME "application/vnd.google-apps.folder"
 #define FILE_FIELDS "id,name,mimeType,size,md5Checksum,version,createdTime,modifiedTime," \
@@ -1506,7 +1507,6 @@ upload_thread (GTask        *task,
   OpData *data = task_data;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(ResumeRecord) record = NULL;
   g_autoptr(DriveEntry) done = NULL;
@@ -1527,15 +1527,15 @@ upload_thread (GTask        *task,
     }
   n = g_strv_length (parts);
 
-  /* Spool files are immutable while queued: mapping lets every chunk (and a restarted one)
-   * be a slice of the same bytes. */
-  mapped = g_mapped_file_new (data->local_path, FALSE, &error);
-  if (mapped == NULL)
+  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
+   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
+   * plain PDF, and sizes and hashes are the plaintext's. */
+  body = pd_vault_read_all (NULL, data->local_path, &error);
+  if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  body = g_mapped_file_get_bytes (mapped);
   md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, body);
   content_type = g_content_type_guess (parts[n - 1], NULL, 0, NULL);
   mime = g_content_type_get_mime_type (content_type);

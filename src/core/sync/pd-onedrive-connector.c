@@ -37,6 +37,7 @@
 #include "pd-quickxor.h"
 #include "pd-secret.h"
 #include "pd-sync-private.h"
+#include "pd-vault.h"
 
 #define IO_TIMEOUT_SECONDS 60
 #define IDLE_TIMEOUT_SECONDS 30
@@ -1542,7 +1543,6 @@ upload_thread (GTask        *task,
   OpData *data = task_data;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(PdRemoteInfo) info = NULL;
   g_autofree char *content_type = NULL;
   g_autofree char *mime = NULL;
@@ -1557,15 +1557,15 @@ upload_thread (GTask        *task,
     }
   n = g_strv_length (parts);
 
-  /* Spool files are immutable while queued, so mapping is safe, and a fragment or a restarted
-   * request sends the very same bytes again without a copy. */
-  mapped = g_mapped_file_new (data->local_path, FALSE, &error);
-  if (mapped == NULL)
+  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
+   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
+   * plain PDF, and sizes and hashes are the plaintext's. */
+  up.body = pd_vault_read_all (NULL, data->local_path, &error);
+  if (up.body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  up.body = g_mapped_file_get_bytes (mapped);
   up.hash = pd_quickxor_hash_data (g_bytes_get_data (up.body, NULL), g_bytes_get_size (up.body));
   up.uuid = data->metadata != NULL ? g_hash_table_lookup (data->metadata, "uuid") : NULL;
   up.description = _pd_onedrive_format_description (data->metadata, &error);

@@ -47,6 +47,7 @@
 
 #include "pd-fs.h"
 #include "pd-sync-private.h"
+#include "pd-vault.h"
 #include "pd-webdav-connector.h"
 #include "pd-webdav-xml.h"
 
@@ -1097,7 +1098,6 @@ upload_thread (GTask        *task,
   OpData *data = task_data;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(PdRemoteInfo) info = NULL;
   g_autofree char *uri = NULL;
@@ -1119,15 +1119,15 @@ upload_thread (GTask        *task,
     }
   n = g_strv_length (parts);
 
-  /* Spool files are immutable while queued, so mapping is safe and lets a restarted request
-   * send the very same bytes again without a copy. */
-  mapped = g_mapped_file_new (data->local_path, FALSE, &error);
-  if (mapped == NULL)
+  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
+   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
+   * plain PDF, and sizes and hashes are the plaintext's. */
+  body = pd_vault_read_all (NULL, data->local_path, &error);
+  if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  body = g_mapped_file_get_bytes (mapped);
   content_type = g_content_type_guess (parts[n - 1], NULL, 0, NULL);
   mime = g_content_type_get_mime_type (content_type);
   uri = build_uri (self, parts, n, FALSE);
@@ -1186,12 +1186,15 @@ upload_thread (GTask        *task,
   if ((put_etag == NULL || g_strcmp0 (put_etag, info->etag) == 0) &&
       info->size != g_bytes_get_size (body))
     {
+      /* Numbers as strings: xgettext cuts a message at a G_GUINT64_FORMAT macro. */
+      g_autofree char *held = g_strdup_printf ("%" G_GUINT64_FORMAT, info->size);
+      g_autofree char *sent = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (body));
+
       g_task_return_new_error (task, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
-                               _("The server of account “%s” holds %" G_GUINT64_FORMAT " bytes of "
-                                 "“%s” instead of %" G_GSIZE_FORMAT ". Paperdock will upload it "
-                                 "again."),
-                               self->display_name, info->size, data->remote_path,
-                               g_bytes_get_size (body));
+                               /* Translators: the second and last %s are numbers of bytes. */
+                               _("The server of account “%s” holds %s bytes of “%s” instead of "
+                                 "%s. Paperdock will upload it again."),
+                               self->display_name, held, data->remote_path, sent);
       return;
     }
   if (put_etag != NULL)
