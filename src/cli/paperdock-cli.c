@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "pd-profile.h"
 #include "pd-scanner.h"
 #include "pd-sync-engine.h"
+#include "pd-vault.h"
 
 typedef struct {
   char         *library_dir;
@@ -93,7 +95,23 @@ open_library (Cli     *cli,
   pd_library_open_async (cli->library_dir, NULL, result_cb, cli);
   result = wait_for_result (cli);
   cli->library = pd_library_open_finish (result, error);
-  return cli->library != NULL;
+  if (cli->library == NULL)
+    return FALSE;
+  /* Pages and PDFs are sealed with the library's key from the keyring (pd-vault.h). */
+  {
+    g_autofree char *warning = NULL;
+    g_autoptr(PdVault) vault = pd_vault_attach_library (pd_library_get_dir (cli->library),
+                                                        &warning, NULL, error);
+
+    if (vault == NULL && error != NULL && *error != NULL)
+      {
+        g_clear_object (&cli->library);
+        return FALSE;
+      }
+    if (warning != NULL)
+      g_printerr ("Note: %s\n", warning);
+  }
+  return TRUE;
 }
 
 /* Parses a command's options; prints the error and returns FALSE on bad usage. */
@@ -105,10 +123,13 @@ parse_options (const char    *command,
                int           *argc,
                char        ***argv)
 {
-  g_autofree char *usage = g_strdup_printf ("%s %s", command, args);
-  g_autoptr(GOptionContext) context = g_option_context_new (usage);
+  g_autofree char *prgname = g_strdup_printf ("paperdock-cli %s", command);
+  g_autoptr(GOptionContext) context = g_option_context_new (args);
   g_autoptr(GError) error = NULL;
 
+  /* GOption's help starts "Usage: PRGNAME [OPTION…] ARGS": say the whole command there. Each
+   * run parses one command line, so this is set once, before any thread starts. */
+  g_set_prgname (prgname);
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, exit_codes_help);
   g_option_context_add_main_entries (context, entries, NULL);
@@ -798,8 +819,6 @@ cmd_export (Cli   *cli,
     { NULL }
   };
   g_autoptr(PdDocument) doc = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
   GError *error = NULL;
 
   if (!parse_options ("export", "DOC -o FILE.pdf", "Copy a document's PDF out of the library.",
@@ -824,8 +843,8 @@ cmd_export (Cli   *cli,
   /* An evicted document is downloaded from its destination again first. */
   if (!pd_sync_fetch_document (cli->library, doc->id, NULL, &error))
     return pd_cli_fail (error);
-  if (!g_file_get_contents (doc->pdf_path, &contents, &length, &error) ||
-      !pd_fs_write_durable (output, contents, length, &error))
+  /* The library's copy may be sealed: the exported one is a plain PDF. */
+  if (!pd_vault_export_file (NULL, doc->pdf_path, output, &error))
     return pd_cli_fail (error);
   pd_library_journal_add (cli->library, doc->id, "exported", output, NULL);
   g_print ("%s\n", output);
@@ -955,7 +974,7 @@ static const Command commands[] = {
   { "log", "[DOC]", "Print the journal", cmd_log },
   { "resume", "", "Finish interrupted documents", cmd_resume },
   { "profiles", "SUBCOMMAND…", "Scan profiles: list, show, add, edit, remove, export, import, preview", cmd_profiles },
-  { "accounts", "SUBCOMMAND…", "Sync accounts: list, add webdav|folder, remove, test", cmd_sync },
+  { "accounts", "SUBCOMMAND…", "Sync accounts: list, add, signin, remove, test", cmd_sync },
   { "sync", "[--wait]", "Send documents to their destinations, print a summary", cmd_sync },
   { "inbox", "[--all]", "What sync needs a person for", cmd_sync },
   { "resolve", "ITEM --keep mine|theirs|both", "Act on an inbox item", cmd_sync },
@@ -964,12 +983,22 @@ static const Command commands[] = {
 static void
 print_usage (FILE *out)
 {
+  guint name_width = 0;
+  guint args_width = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      name_width = MAX (name_width, pd_cli_text_width (commands[i].name));
+      args_width = MAX (args_width, pd_cli_text_width (commands[i].args));
+    }
+
   fprintf (out, "Usage: paperdock-cli [--library DIR] COMMAND [OPTION…]\n\n"
                 "Scan, process and keep documents without a network. The library defaults to\n"
                 "$PAPERDOCK_LIBRARY, else the XDG data folder (~/.local/share/paperdock).\n\n"
                 "Commands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-8s %-26s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+    pd_cli_print_columns (out, commands[i].name, name_width, commands[i].args, args_width,
+                          commands[i].summary);
   fprintf (out, "\n“paperdock-cli COMMAND --help” tells more about each.\n\n%s", exit_codes_help);
 }
 
@@ -984,6 +1013,11 @@ main (int    argc,
   pd_process_prepare (argc, argv);
   pd_capture_prepare_environment ();
   setlocale (LC_ALL, "");
+  /* The CLI prints the core's messages as they are; bound here, they come in the user's
+   * language like in the app. */
+  bindtextdomain (GETTEXT_PACKAGE, PD_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   while (first < argc && argv[first][0] == '-')
     {

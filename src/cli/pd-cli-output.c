@@ -179,3 +179,31 @@ pd_cli_print_json (JsonBuilder *builder)
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
 }
+
+/* How many columns a string takes on a terminal: characters, not bytes, since the usage lines
+ * hold “…”. Good enough for the CLI's own texts, which have no wide or combining characters. */
+guint
+pd_cli_text_width (const char *text)
+{
+  g_return_val_if_fail (text != NULL, 0);
+
+  return (guint) g_utf8_strlen (text, -1);
+}
+
+/* One line of a help table: "  FIRST SECOND THIRD", the first two padded to their widths. */
+void
+pd_cli_print_columns (FILE       *out,
+                      const char *first,
+                      guint       first_width,
+                      const char *second,
+                      guint       second_width,
+                      const char *third)
+{
+  guint first_pad = first_width - MIN (pd_cli_text_width (first), first_width);
+  guint second_pad = second_width - MIN (pd_cli_text_width (second), second_width);
+
+  g_return_if_fail (out != NULL);
+
+  fprintf (out, "  %s%*s %s%*s %s\n", first, (int) first_pad, "", second, (int) second_pad, "",
+           third);
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 
 #include "pd-library.h"
 #include "pd-device-info.h"
@@ -31,5 +32,13 @@ void        pd_cli_json_add_device      (JsonBuilder       *builder,
                                          const PdDeviceInfo *device);
 void        pd_cli_print_json           (JsonBuilder       *builder);
 char       *pd_cli_format_time          (gint64             unix_usec);
+
+guint       pd_cli_text_width           (const char        *text);
+void        pd_cli_print_columns        (FILE              *out,
+                                         const char        *first,
+                                         guint              first_width,
+                                         const char        *second,
+                                         guint              second_width,
+                                         const char        *third);
 
 G_END_DECLS

@@ -33,10 +33,12 @@ parse_options (const char    *subcommand,
                int           *argc,
                char        ***argv)
 {
-  g_autofree char *usage = g_strdup_printf ("%s %s", subcommand, args);
-  g_autoptr(GOptionContext) context = g_option_context_new (usage);
+  g_autofree char *prgname = g_strdup_printf ("paperdock-cli profiles %s", subcommand);
+  g_autoptr(GOptionContext) context = g_option_context_new (args);
   g_autoptr(GError) error = NULL;
 
+  /* The help's usage line says the whole command (see paperdock-cli.c). */
+  g_set_prgname (prgname);
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))

@@ -45,6 +45,16 @@ usage (GOptionContext *context,
   return PD_EXIT_USAGE;
 }
 
+/* GOption's help starts "Usage: PRGNAME [OPTION…] ARGS": say the whole command there. Each run
+ * parses one command line, so this is set once, before any thread starts. */
+static void
+set_command_name (const char *command)
+{
+  g_autofree char *prgname = g_strconcat ("paperdock-cli ", command, NULL);
+
+  g_set_prgname (prgname);
+}
+
 static char *
 read_password_stdin (void)
 {
@@ -292,6 +302,7 @@ accounts_signin (PdLibrary  *library,
   g_option_context_set_summary (context, "Sign a OneDrive or Google Drive account in again; its "
                                 "documents waiting for the sign-in are sent at the next sync.");
   g_option_context_set_description (context, OAUTH_HELP);
+  set_command_name (g_strcmp0 (argv[0], "signin") == 0 ? "accounts signin" : "accounts add");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_autofree char *msg = g_strdup (error->message);
@@ -378,6 +389,7 @@ accounts_add (PdLibrary  *library,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Add an account documents can be synced to.");
   g_option_context_set_description (context, OAUTH_HELP);
+  set_command_name (g_strcmp0 (argv[0], "signin") == 0 ? "accounts signin" : "accounts add");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_autofree char *msg = g_strdup (error->message);
@@ -468,6 +480,79 @@ accounts_add (PdLibrary  *library,
   return PD_EXIT_OK;
 }
 
+static const struct {
+  const char *name;
+  const char *args;
+  const char *summary;
+} accounts_subcommands[] = {
+  { "list", "", "List the accounts (the default)" },
+  { "add", "webdav|folder|onedrive|gdrive NAME [OPTION…]", "Add an account" },
+  { "signin", "NAME", "Sign a OneDrive or Google Drive account in again" },
+  { "remove", "NAME", "Remove an account and its secrets" },
+  { "test", "NAME", "Write and remove a test file" },
+};
+
+static void
+accounts_usage (FILE *out)
+{
+  guint name_width = 0;
+  guint args_width = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (accounts_subcommands); i++)
+    {
+      name_width = MAX (name_width, pd_cli_text_width (accounts_subcommands[i].name));
+      args_width = MAX (args_width, pd_cli_text_width (accounts_subcommands[i].args));
+    }
+  fprintf (out, "Usage: paperdock-cli accounts [SUBCOMMAND] [OPTION…]\n\n"
+                "The places documents are synced to: folders, WebDAV servers, OneDrive and\n"
+                "Google Drive. Passwords and tokens are kept in the keyring only.\n\n"
+                "Subcommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (accounts_subcommands); i++)
+    pd_cli_print_columns (out, accounts_subcommands[i].name, name_width,
+                          accounts_subcommands[i].args, args_width,
+                          accounts_subcommands[i].summary);
+  fprintf (out, "\n“paperdock-cli accounts SUBCOMMAND --help” tells more about each.\n");
+}
+
+/* For the subcommands that take at most a name: parses --help (which prints and exits) and
+ * refuses unknown options; returns FALSE after printing the usage on bad usage. */
+static gboolean
+parse_simple (const char   *command,
+              const char   *parameter,
+              const char   *summary,
+              GOptionEntry *entries,
+              int          *argc,
+              char       ***argv,
+              int          *code)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+  GOptionEntry none[] = { { NULL } };
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries != NULL ? entries : none, NULL);
+  g_option_context_set_summary (context, summary);
+  set_command_name (command);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_autofree char *msg = g_strdup (error->message);
+
+      g_error_free (error);
+      *code = usage (context, msg);
+      return FALSE;
+    }
+  if (parameter != NULL && *argc != 2)
+    {
+      *code = usage (context, "Give the name of the account.");
+      return FALSE;
+    }
+  if (parameter == NULL && *argc != 1)
+    {
+      *code = usage (context, "This command takes no arguments.");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 accounts_main (PdLibrary  *library,
                int         argc,
@@ -475,7 +560,13 @@ accounts_main (PdLibrary  *library,
 {
   GError *error = NULL;
   const char *sub = argc > 1 ? argv[1] : "list";
+  int code = PD_EXIT_OK;
 
+  if (g_strcmp0 (sub, "--help") == 0 || g_strcmp0 (sub, "-h") == 0)
+    {
+      accounts_usage (stdout);
+      return PD_EXIT_OK;
+    }
   if (g_strcmp0 (sub, "add") == 0)
     return accounts_add (library, argc - 1, argv + 1);
   if (g_strcmp0 (sub, "signin") == 0)
@@ -483,8 +574,15 @@ accounts_main (PdLibrary  *library,
 
   if (g_strcmp0 (sub, "list") == 0)
     {
-      g_autoptr(GPtrArray) accounts = pd_library_list_accounts (library, &error);
+      g_autoptr(GPtrArray) accounts = NULL;
+      int sub_argc = argc - 1;
+      char **sub_argv = argv + 1;
 
+      if (sub_argc > 0 &&
+          !parse_simple ("accounts list", NULL, "List the accounts documents can be synced to.",
+                         NULL, &sub_argc, &sub_argv, &code))
+        return code;
+      accounts = pd_library_list_accounts (library, &error);
       if (accounts == NULL)
         return pd_cli_fail (error);
       if (accounts->len == 0)
@@ -500,18 +598,25 @@ accounts_main (PdLibrary  *library,
       return PD_EXIT_OK;
     }
 
-  if (argc != 3 || (g_strcmp0 (sub, "remove") != 0 && g_strcmp0 (sub, "test") != 0))
+  if (g_strcmp0 (sub, "remove") != 0 && g_strcmp0 (sub, "test") != 0)
     {
-      g_printerr ("Usage: paperdock-cli accounts [list | add webdav|folder|onedrive|gdrive NAME … "
-                  "| signin NAME | remove NAME | test NAME]\n");
+      g_printerr ("paperdock-cli accounts: unknown subcommand “%s”.\n\n", sub);
+      accounts_usage (stderr);
       return PD_EXIT_USAGE;
     }
+  argc--;
+  argv++;
 
   if (g_strcmp0 (sub, "remove") == 0)
     {
-      g_autoptr(PdAccount) account = pd_library_get_account (library, argv[2], &error);
+      g_autoptr(PdAccount) account = NULL;
       g_autoptr(GError) secret_error = NULL;
 
+      if (!parse_simple ("accounts remove", "NAME", "Remove an account: its documents stay in "
+                         "the library, its password or tokens leave the keyring.", NULL, &argc,
+                         &argv, &code))
+        return code;
+      account = pd_library_get_account (library, argv[1], &error);
       if (account == NULL)
         return pd_cli_fail (error);
       if (g_strcmp0 (account->kind, "folder") != 0 &&
@@ -532,18 +637,21 @@ accounts_main (PdLibrary  *library,
 
         pd_library_set_setting (library, pin_key, NULL, NULL);
       }
-      if (!pd_library_remove_account (library, argv[2], &error))
+      if (!pd_library_remove_account (library, argv[1], &error))
         return pd_cli_fail (error);
-      g_print ("Removed account “%s”.\n", argv[2]);
+      g_print ("Removed account “%s”.\n", argv[1]);
       return PD_EXIT_OK;
     }
 
-  if (!pd_sync_test_account (library, argv[2], NULL, &error))
+  if (!parse_simple ("accounts test", "NAME", "Check that an account works: write a test file "
+                     "there and remove it.", NULL, &argc, &argv, &code))
+    return code;
+  if (!pd_sync_test_account (library, argv[1], NULL, &error))
     {
-      g_printerr ("Account “%s” does not work: ", argv[2]);
+      g_printerr ("Account “%s” does not work: ", argv[1]);
       return pd_cli_fail (error);
     }
-  g_print ("Account “%s” works: a test file was written and removed.\n", argv[2]);
+  g_print ("Account “%s” works: a test file was written and removed.\n", argv[1]);
   return PD_EXIT_OK;
 }
 
@@ -577,6 +685,7 @@ sync_main (PdLibrary  *library,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Send every document whose destination is behind, then "
                                 "print what happened.");
+  set_command_name ("sync");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_autofree char *msg = g_strdup (error->message);
@@ -611,9 +720,17 @@ inbox_main (PdLibrary  *library,
             char      **argv)
 {
   g_autoptr(GPtrArray) items = NULL;
-  gboolean all = argc > 1 && g_strcmp0 (argv[1], "--all") == 0;
+  gboolean all = FALSE;
+  GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Also list the items already resolved, with what was chosen", NULL },
+    { NULL },
+  };
   GError *error = NULL;
+  int code = PD_EXIT_OK;
 
+  if (!parse_simple ("inbox", NULL, "List what sync needs a person for: conflicts, refused uploads, "
+                     "accounts to sign in again.", entries, &argc, &argv, &code))
+    return code;
   items = pd_library_list_inbox (library, all, &error);
   if (items == NULL)
     return pd_cli_fail (error);
@@ -656,6 +773,7 @@ resolve_main (PdLibrary  *library,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Act on an inbox item (see “paperdock-cli inbox”).");
+  set_command_name ("resolve");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_autofree char *msg = g_strdup (error->message);

@@ -18,6 +18,19 @@ copy_file (const char *from,
 PdTestEnv *
 pd_test_env_new (void)
 {
+  PdTestEnv *env = pd_test_env_new_sealed ();
+  g_autofree char *setting = g_build_filename (env->library, "vault.ini", NULL);
+
+  /* Most tests read the library's PDFs and page images with poppler and friends: sealing is
+   * off for them; pd_test_env_new_sealed () tests it. */
+  g_assert_cmpint (g_mkdir_with_parents (env->library, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (setting, "[vault]\nenabled=false\n", -1, NULL));
+  return env;
+}
+
+PdTestEnv *
+pd_test_env_new_sealed (void)
+{
   PdTestEnv *env = g_new0 (PdTestEnv, 1);
   const char *fixtures = g_getenv ("PD_TEST_SANE_FIXTURES");
   const char *names[] = { "dll.conf", "test.conf" };

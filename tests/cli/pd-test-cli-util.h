@@ -13,7 +13,10 @@ typedef struct {
   char *sane_dir;     /* SANE_CONFIG_DIR */
 } PdTestEnv;
 
+/* A library with encryption at rest off, so that tests can read its files. */
 PdTestEnv  *pd_test_env_new          (void);
+/* A library as a person gets it: pages and PDFs sealed with a key from the keyring. */
+PdTestEnv  *pd_test_env_new_sealed   (void);
 void        pd_test_env_free         (PdTestEnv   *env);
 GSubprocessLauncher *pd_test_env_launcher (PdTestEnv *env,
                                            GSubprocessFlags flags);

@@ -327,6 +327,48 @@ test_import_bad_input (void)
 
 /* The library is where --library says, else $PAPERDOCK_LIBRARY, else the XDG data folder; and
  * an executable started without OMP_THREAD_LIMIT restarts itself with it. */
+/* A library as a person gets it: its PDF and page files are sealed with a key from the keyring
+ * (no "%PDF", no PNM header on disk), while search, show and export work as before. */
+static void
+test_sealed_by_default (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new_sealed ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *exported = g_build_filename (env->dir, "out.pdf", NULL);
+  g_autofree char *on_disk = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *spool = g_build_filename (env->library, "spool", NULL);
+  g_autoptr(GDir) dir = NULL;
+  const char *entry;
+  JsonObject *doc;
+  GStatBuf st;
+
+  doc = scan_demo (env, "2", &node);
+  g_assert_true (g_file_get_contents (json_object_get_string_member (doc, "pdf"), &on_disk, NULL,
+                                      NULL));
+  g_assert_false (g_str_has_prefix (on_disk, "%PDF"));
+  dir = g_dir_open (spool, 0, NULL);
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (spool, entry, NULL);
+      g_autofree char *page = NULL;
+
+      if (g_file_get_contents (path, &page, NULL, NULL))
+        g_assert_false (g_str_has_prefix (page, "P5") || g_str_has_prefix (page, "P6"));
+    }
+  g_assert_cmpint (g_stat (env->library, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "search", "Harbour", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Harbour"));
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "export",
+                                    json_object_get_string_member (doc, "uuid"), "-o", exported,
+                                    NULL), ==, 0);
+  text = pdftotext (exported);
+  g_assert_nonnull (strstr (text, "Harbour"));
+}
+
 static void
 test_library_location (void)
 {
@@ -776,7 +818,6 @@ test_disk_full (void)
   int status = -1;
   JsonObject *doc;
 
-  g_assert_cmpint (g_mkdir (env->library, 0700), ==, 0);
   {
     const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", env->library, NULL };
     g_autoptr(GError) error = NULL;
@@ -787,6 +828,12 @@ test_disk_full (void)
         g_test_skip ("cannot mount a small tmpfs here (needs root)");
         return;
       }
+  }
+  /* the mount hides the library's first setting: sealing stays off, as in the other tests */
+  {
+    g_autofree char *setting = g_build_filename (env->library, "vault.ini", NULL);
+
+    g_assert_true (g_file_set_contents (setting, "[vault]\nenabled=false\n", -1, NULL));
   }
 
   doc = scan_demo (env, "1", &first);
@@ -823,6 +870,7 @@ main (int    argc,
   g_test_add_func ("/cli/scanner-errors", test_scanner_errors);
   g_test_add_func ("/cli/unknown", test_unknown_device);
   g_test_add_func ("/cli/library-location", test_library_location);
+  g_test_add_func ("/cli/sealed-by-default", test_sealed_by_default);
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/import-cropped-turned", test_import_cropped_and_turned);
   g_test_add_func ("/cli/profile-separation", test_profile_separation);
