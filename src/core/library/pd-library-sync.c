@@ -989,6 +989,23 @@ pd_library_list_evictable (PdLibrary  *self,
   return query_states (sdb, stmt, error);
 }
 
+GPtrArray *
+pd_library_list_evicted (PdLibrary  *self,
+                         GError    **error)
+{
+  g_autoptr(PdLibraryDbLock) sdb = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (PD_IS_LIBRARY (self), NULL);
+
+  if ((sdb = _pd_db_lock (self, error)) == NULL ||
+      (stmt = _pd_db_prepare (sdb,
+                              "SELECT " STATE_COLUMNS " FROM documents d WHERE d.evicted_at > 0 "
+                              "ORDER BY d.id", error)) == NULL)
+    return NULL;
+  return query_states (sdb, stmt, error);
+}
+
 gboolean
 pd_library_set_document_evicted (PdLibrary  *self,
                                  gint64      document_id,

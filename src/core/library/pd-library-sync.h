@@ -222,6 +222,9 @@ gboolean     pd_library_replace_document_pdf (PdLibrary *self,
 GPtrArray   *pd_library_list_evictable  (PdLibrary     *self,
                                          gint64         now,
                                          GError       **error);
+/* Every document whose local files were given up. */
+GPtrArray   *pd_library_list_evicted    (PdLibrary     *self,
+                                         GError       **error);
 gboolean     pd_library_set_document_evicted (PdLibrary *self,
                                          gint64         document_id,
                                          gboolean       evicted,

@@ -29,6 +29,8 @@
 #define TRIGGER_DEBOUNCE_MS      1500
 #define MAX_NAME_TRIES           50
 #define DEFAULT_GRACE_HOURS      24.0
+#define ROUTING_TEXT_LINES       3
+#define ROUTING_TEXT_CHARS       200
 
 struct _PdSyncEngine
 {
@@ -46,6 +48,7 @@ struct _PdSyncEngine
   gboolean         pass_running;     /* main context only */
   gboolean         pass_again;
   gint             paused;           /* atomic */
+  gboolean         swept_evicted;    /* leftovers of evicted documents removed (pass thread) */
 
   guint            max_attempts;
   guint            max_per_account;
@@ -80,6 +83,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   PASS_FINISHED,
+  DOCUMENT_PROGRESS,
   N_SIGNALS
 };
 
@@ -253,6 +257,54 @@ progress_add (PdSyncEngine *self,
   self->bytes_done += bytes;
   schedule_progress_locked (self);
   g_mutex_unlock (&self->progress_mutex);
+}
+
+/* One document's progress, emitted on the main context like the rest: a row can say how far
+ * its own document is. The connector interface reports no bytes while a file is on its way, so
+ * a document is at 0 when its upload starts and at its size when the destination confirmed. */
+
+typedef struct {
+  PdSyncEngine *engine;
+  gint64        document_id;
+  guint64       done;
+  guint64       total;
+} DocumentProgress;
+
+static gboolean
+emit_document_progress_cb (gpointer data)
+{
+  DocumentProgress *progress = data;
+
+  g_signal_emit (progress->engine, signals[DOCUMENT_PROGRESS], 0, progress->document_id,
+                 progress->done, progress->total);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+document_progress_free (gpointer data)
+{
+  DocumentProgress *progress = data;
+
+  g_object_unref (progress->engine);
+  g_free (progress);
+}
+
+static void
+document_progress (PdSyncEngine *self,
+                   gint64        document_id,
+                   guint64       done,
+                   guint64       total)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  DocumentProgress *progress = g_new0 (DocumentProgress, 1);
+
+  progress->engine = g_object_ref (self);
+  progress->document_id = document_id;
+  progress->done = done;
+  progress->total = total;
+  g_source_set_callback (source, emit_document_progress_cb, progress, document_progress_free);
+  g_source_set_static_name (source, "[pd-sync] document-progress");
+  g_source_attach (source, self->context);
 }
 
 /* One pass */
@@ -510,6 +562,67 @@ classify_failure (AccountWork       *work,
     }
 }
 
+/* What a downstream automation routes on without reading the PDF again: the document's name,
+ * its page count, its first barcode and the first lines of its text. */
+static void
+add_routing_metadata (PdLibrary         *library,
+                      const PdSyncState *state,
+                      GHashTable        *metadata)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (library, state->document_id, NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *barcode = NULL;
+  guint n_pages = 0, n_lines = 0;
+
+  g_hash_table_insert (metadata, "name", g_strdup (state->name));
+  for (guint i = 0; pages != NULL && i < pages->len; i++)
+    {
+      const PdPage *page = pages->pdata[i];
+
+      /* A separator sheet is left out of the PDF, but its barcode is what routes the document. */
+      if (barcode == NULL && page->barcodes != NULL && *page->barcodes != '\0')
+        barcode = page->barcodes;
+      if (page->excluded)
+        continue;
+      n_pages++;
+      if (page->text == NULL || n_lines >= ROUTING_TEXT_LINES)
+        continue;
+      {
+        g_auto(GStrv) lines = g_strsplit (page->text, "\n", -1);
+
+        for (guint l = 0; lines[l] != NULL && n_lines < ROUTING_TEXT_LINES; l++)
+          {
+            g_strstrip (lines[l]);
+            if (*lines[l] == '\0')
+              continue;
+            if (text->len > 0)
+              g_string_append_c (text, ' ');
+            g_string_append (text, lines[l]);
+            n_lines++;
+          }
+      }
+    }
+  g_hash_table_insert (metadata, "pages", g_strdup_printf ("%u", n_pages));
+  if (barcode != NULL)
+    {
+      /* "TYPE:VALUE TYPE:VALUE": the first value */
+      const char *colon = strchr (barcode, ':');
+      const char *value = colon != NULL ? colon + 1 : barcode;
+      const char *end = strchr (value, ' ');
+
+      g_hash_table_insert (metadata, "barcode",
+                           end != NULL ? g_strndup (value, (gsize) (end - value)) : g_strdup (value));
+    }
+  if (text->len > 0)
+    {
+      /* cut at a character boundary */
+      if (g_utf8_strlen (text->str, -1) > ROUTING_TEXT_CHARS)
+        g_string_truncate (text, (gsize) (g_utf8_offset_to_pointer (text->str, ROUTING_TEXT_CHARS) -
+                                          text->str));
+      g_hash_table_insert (metadata, "text", g_string_free (g_steal_pointer (&text), FALSE));
+    }
+}
+
 static void
 sync_one (AccountWork       *work,
           PdConnector       *connector,
@@ -568,6 +681,7 @@ sync_one (AccountWork       *work,
   g_hash_table_insert (metadata, "uuid", g_strdup (state->uuid));
   g_hash_table_insert (metadata, "revision", g_strdup_printf ("%" G_GINT64_FORMAT,
                                                               state->revision));
+  add_routing_metadata (self->library, state, metadata);
 
   remote_path = g_strdup (state->remote_path);
   if (remote_path == NULL)
@@ -579,6 +693,7 @@ sync_one (AccountWork       *work,
         goto failed;
     }
   expected = g_strdup (state->remote_etag);
+  document_progress (self, state->document_id, 0, size);
 
   for (guint tries = 0, n = 1; tries < MAX_NAME_TRIES; tries++)
     {
@@ -603,6 +718,7 @@ sync_one (AccountWork       *work,
           rec.version_size = version_size;
           record (work, &rec);
           progress_add (self, size);
+          document_progress (self, state->document_id, size, size);
           return;
         }
 
@@ -795,6 +911,25 @@ read_grace_us (PdLibrary *library)
   return (gint64) (hours * 3600.0 * G_USEC_PER_SEC);
 }
 
+static void
+remove_local_files (PdLibrary         *library,
+                    const PdSyncState *state)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (library, state->document_id, NULL);
+
+  for (guint p = 0; pages != NULL && p < pages->len; p++)
+    {
+      const PdPage *page = pages->pdata[p];
+
+      if (page->image_path != NULL)
+        g_unlink (page->image_path);
+      if (page->spool_path != NULL)
+        g_unlink (page->spool_path);
+    }
+  if (state->pdf_path != NULL)
+    g_unlink (state->pdf_path);
+}
+
 static guint
 evict (PdSyncEngine *self)
 {
@@ -811,7 +946,6 @@ evict (PdSyncEngine *self)
   for (guint i = 0; i < states->len; i++)
     {
       const PdSyncState *state = states->pdata[i];
-      g_autoptr(GPtrArray) pages = NULL;
 
       /* The library keeps showing what the document looks like. */
       if (!pd_thumbnail_ensure (self->library, state->document_id, &error))
@@ -829,19 +963,23 @@ evict (PdSyncEngine *self)
           g_clear_error (&error);
           continue;
         }
-      pages = pd_library_list_pages (self->library, state->document_id, NULL);
-      for (guint p = 0; pages != NULL && p < pages->len; p++)
-        {
-          const PdPage *page = pages->pdata[p];
-
-          if (page->image_path != NULL)
-            g_unlink (page->image_path);
-          if (page->spool_path != NULL)
-            g_unlink (page->spool_path);
-        }
-      if (state->pdf_path != NULL)
-        g_unlink (state->pdf_path);
+      remove_local_files (self->library, state);
       evicted++;
+    }
+  /* Once per process: documents marked evicted whose files a crash left behind (marked, then
+   * killed before the files went; the PDF goes last, so it tells). */
+  if (!self->swept_evicted)
+    {
+      self->swept_evicted = TRUE;
+      g_clear_pointer (&states, g_ptr_array_unref);
+      states = pd_library_list_evicted (self->library, NULL);
+      for (guint i = 0; states != NULL && i < states->len; i++)
+        {
+          const PdSyncState *state = states->pdata[i];
+
+          if (state->pdf_path != NULL && g_file_test (state->pdf_path, G_FILE_TEST_EXISTS))
+            remove_local_files (self->library, state);
+        }
     }
   return evicted;
 }
@@ -1302,6 +1440,19 @@ pd_sync_engine_class_init (PdSyncEngineClass *klass)
   signals[PASS_FINISHED] =
     g_signal_new ("pass-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  /**
+   * PdSyncEngine::document-progress:
+   * @document_id: the document being sent
+   * @bytes_done: how much of its PDF the destination has
+   * @bytes_total: the size of its PDF
+   *
+   * Emitted on the main context when a document's upload starts (@bytes_done 0) and when its
+   * destination confirmed it (@bytes_done == @bytes_total).
+   */
+  signals[DOCUMENT_PROGRESS] =
+    g_signal_new ("document-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_UINT64, G_TYPE_UINT64);
 }
 
 static void
