@@ -476,9 +476,46 @@ test_webdav_drained_once (Fixture       *f,
 
   add_webdav_account (f, "Cloud", PD_TEST_WEBDAV_PASSWORD);
   id = make_ready (f, "Engine manual", 150000, "Cloud:engine-once");
+  {
+    /* a page with text and a barcode: what routing metadata is made of */
+    g_autoptr(GError) error = NULL;
+    PdSpooledPage spooled = { 0, "/nonexistent/p0.pnm", 100, 100, 8, 1, 300 };
+    PdPageBarcode code = { "QRCODE", "CLAIM-4711", 1, 1, 9, 9 };
+    PdPageAnalysis analysis = { 0 };
+    gint64 page_id = pd_library_add_page (f->library, id, &spooled, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (pd_library_set_page_recognized (f->library, page_id, NULL, 0, 0.0,
+                                                   "  Storm damage claim\n\nPolicy 88-123\n"
+                                                   "Kingsbridge Mutual\nFourth line", 90.0,
+                                                   NULL, &error));
+    analysis.blank_score = analysis.blur_score = -1;
+    analysis.barcodes = &code;
+    analysis.n_barcodes = 1;
+    g_assert_true (pd_library_set_page_analysis (f->library, page_id, &analysis, &error));
+    g_assert_no_error (error);
+  }
 
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.accepted, ==, 1);
+  {
+    /* a downstream automation routes on these without reading the PDF */
+    g_autoptr(PdConnector) connector = pd_webdav_connector_new ("Cloud",
+                                                                pd_test_webdav_get_uri (webdav),
+                                                                PD_TEST_WEBDAV_USER,
+                                                                PD_TEST_WEBDAV_PASSWORD, NULL);
+    g_autoptr(PdRemoteInfo) info = NULL;
+    g_autoptr(GError) error = NULL;
+
+    info = pd_test_stat (connector, "engine-once/Engine manual.pdf", &error);
+    g_assert_no_error (error);
+    g_assert_true (info->exists);
+    g_assert_cmpstr (g_hash_table_lookup (info->metadata, "name"), ==, "Engine manual");
+    g_assert_cmpstr (g_hash_table_lookup (info->metadata, "pages"), ==, "1");
+    g_assert_cmpstr (g_hash_table_lookup (info->metadata, "barcode"), ==, "CLAIM-4711");
+    g_assert_cmpstr (g_hash_table_lookup (info->metadata, "text"), ==,
+                     "Storm damage claim Policy 88-123 Kingsbridge Mutual");
+  }
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.accepted, ==, 0);
 
