@@ -12,7 +12,9 @@
 
 #include "pd-capture-error.h"
 #include "pd-barcode.h"
+#include "pd-document-edit.h"
 #include "pd-import.h"
+#include "pd-library-pages.h"
 #include "pd-library-sync.h"
 #include "pd-naming.h"
 #include "pd-pdf-finish.h"
@@ -42,6 +44,7 @@ enum {
   PAGE_RECOGNIZED,
   PAGE_FAILED,
   SCAN_PROGRESS,
+  PAGE_STAGE,
   N_SIGNALS
 };
 
@@ -233,6 +236,9 @@ emit_cb (gpointer data)
     case SCAN_PROGRESS:
       g_signal_emit (self, signals[SCAN_PROGRESS], 0, e->index, e->value);
       break;
+    case PAGE_STAGE:
+      g_signal_emit (self, signals[PAGE_STAGE], 0, e->document_id, e->index, e->count);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -289,6 +295,14 @@ page_spooled_cb (const PdSpooledPage  *page,
                                                     batch->process->mode, batch->process->langs,
                                                     error);
       if (batch->document == NULL)
+        {
+          g_mutex_unlock (&batch->mutex);
+          return FALSE;
+        }
+      /* With its first page: a batch killed before its end is resumed by its own profile's
+       * rules (separation, naming, destination), not by whatever profile is current then. */
+      if (batch->profile != NULL &&
+          !pd_document_set_profile (library, batch->document->id, batch->profile->name, error))
         {
           g_mutex_unlock (&batch->mutex);
           return FALSE;
@@ -388,6 +402,9 @@ run_page_job (Job *job)
   uuid = batch->document->uuid;
   g_mutex_unlock (&batch->mutex);
 
+  /* Enhancing and reading are one call of the page processor, which has no progress hook yet:
+   * "reading text" cannot be told apart from it here, so a page goes from enhancing to done. */
+  emit_later (batch, PAGE_STAGE, document_id, job->index, PD_PAGE_STAGE_ENHANCING, 0, NULL);
   prefix = g_strdup_printf ("%s-p%04u", uuid, job->index + 1);
   result = pd_page_process (job->spool_path, job->dpi, batch->process,
                             pd_library_get_pages_dir (library), prefix, NULL, &error);
@@ -399,6 +416,7 @@ run_page_job (Job *job)
     {
       emit_later (batch, PAGE_RECOGNIZED, document_id, job->index, result->words->len,
                   result->skew_degrees, NULL);
+      emit_later (batch, PAGE_STAGE, document_id, job->index, PD_PAGE_STAGE_DONE, 0, NULL);
     }
   else
     {
@@ -822,10 +840,16 @@ run_finish_job (Job *job)
         g_autoptr(GError) part_error = NULL;
         PdDocument *finished;
 
-        if (apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error) &&
-            assemble_pdf (batch, part, &part_error))
+        /* The profile is recorded before the PDF exists, so every later edit makes the PDF
+         * again with the same protection. */
+        if ((batch->profile == NULL ||
+             pd_document_set_profile (library, part->id, batch->profile->name, &part_error)) &&
+            apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error))
           {
-            /* The PDF is made and stays; only its trip to the destination is in question. */
+            /* The destination goes in before the document is ready: killed in between, a ready
+             * document without one would never be synced (only ready documents are sent, so an
+             * early destination is harmless). A destination that cannot be made only keeps the
+             * document here. */
             if (!queue_for_destination (batch, part, g_ptr_array_index (barcodes, i), &part_error))
               {
                 g_warning ("“%s” will not be synced: %s", part->name, part_error->message);
@@ -833,7 +857,9 @@ run_finish_job (Job *job)
                 g_clear_error (&part_error);
               }
           }
-        else
+        if (part_error == NULL)
+          assemble_pdf (batch, part, &part_error);
+        if (part_error != NULL)
           {
             g_autoptr(GError) mark_error = NULL;
 
@@ -1154,6 +1180,15 @@ resume_document (PdPipeline   *self,
   batch->document = pd_library_get_document_by_id (self->library, document->id, error);
   if (batch->document == NULL)
     return FALSE;
+  {
+    g_autofree char *profile_name = NULL;
+
+    if (!pd_document_get_profile (self->library, document->id, &profile_name, error))
+      return FALSE;
+    g_clear_pointer (&batch->profile, pd_profile_free);
+    if (profile_name != NULL)
+      batch->profile = pd_library_get_profile (self->library, profile_name, NULL);
+  }
   batch->done_func = resume_batch_done;
   batch->done_data = state;
   batch->n_captured = pages->len;
@@ -1246,6 +1281,186 @@ pd_pipeline_resume_finish (PdPipeline    *self,
   return TRUE;
 }
 
+/* Scanning one page again ------------------------------------------------------------------- */
+
+typedef struct {
+  PdLibrary        *library;
+  PdProcessOptions *process;
+  gint64            page_id;
+  char             *file_prefix;
+  char             *spool_path;     /* set by the scanner thread once the page is durable */
+  PdSpooledPage     spooled;
+} RescanData;
+
+static void
+rescan_data_free (RescanData *data)
+{
+  g_clear_object (&data->library);
+  g_clear_pointer (&data->process, pd_process_options_free);
+  g_free (data->file_prefix);
+  g_free (data->spool_path);
+  g_free (data);
+}
+
+static gboolean
+rescan_spooled_cb (const PdSpooledPage  *page,
+                   gpointer              user_data,
+                   GError              **error)
+{
+  RescanData *data = user_data;
+
+  /* Only the scanner thread writes these, and only the thread started after it reads them. */
+  if (data->spool_path != NULL)
+    return TRUE;
+  data->spool_path = g_strdup (page->path);
+  data->spooled = *page;
+  data->spooled.path = data->spool_path;
+  return TRUE;
+}
+
+static void
+rescan_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RescanData *data = task_data;   /* kept alive by the outer task, which waits for this one */
+  g_autoptr(PdPage) page = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(PdPageResult) result = NULL;
+  g_autofree char *prefix = NULL;
+  GError *error = NULL;
+
+  page = pd_library_get_page (data->library, data->page_id, &error);
+  if (page != NULL)
+    document = pd_library_get_document_by_id (data->library, page->document_id, &error);
+  if (document == NULL)
+    {
+      g_unlink (data->spool_path);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The new page reads like the rest of its document. */
+  data->process->mode = document->mode;
+  g_free (data->process->langs);
+  data->process->langs = g_strdup (document->langs);
+
+  prefix = g_strdup_printf ("%s-p%04u-%s", document->uuid, page->index + 1, data->file_prefix);
+  result = pd_page_process (data->spool_path, data->spooled.dpi, data->process,
+                            pd_library_get_pages_dir (data->library), prefix, cancellable, &error);
+  if (result == NULL ||
+      !pd_document_replace_page (data->library, data->page_id, &data->spooled, result, &error))
+    {
+      /* The old page stays as it was; the new scan belongs to nothing. */
+      if (result != NULL)
+        g_unlink (result->image_path);
+      g_unlink (data->spool_path);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Back on the caller's context. The work ran under a task of its own, without the pipeline as
+ * its source: the last reference of a task run in a thread may be dropped in that thread, and
+ * the pipeline must never be finalized there. */
+static void
+rescan_processed_cb (GObject      *source,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (res), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+rescan_scanned_cb (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RescanData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  guint n_pages = 0;
+
+  if (!pd_scanner_scan_finish (PD_SCANNER (source), res, &n_pages, &error) && data->spool_path == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_clear_error (&error);
+  if (data->spool_path == NULL)
+    {
+      g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                               "The scanner gave no page; put the page in and try again. The "
+                               "document is unchanged.");
+      return;
+    }
+  {
+    g_autoptr(GTask) work = g_task_new (NULL, NULL, rescan_processed_cb, g_object_ref (task));
+
+    g_task_set_task_data (work, data, NULL);
+    g_task_run_in_thread (work, rescan_thread);
+  }
+}
+
+void
+pd_pipeline_rescan_page_async (PdPipeline             *self,
+                               const PdScanOptions    *scan_options,
+                               const PdProcessOptions *process_options,
+                               gint64                  page_id,
+                               GCancellable           *cancellable,
+                               GAsyncReadyCallback     callback,
+                               gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(PdScanOptions) one = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  RescanData *data;
+
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  g_return_if_fail (scan_options != NULL && process_options != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pd_pipeline_rescan_page_async);
+  /* Once the new page is processed, replacing the old one runs to its end. */
+  g_task_set_return_on_cancel (task, FALSE);
+  if (self->scanner == NULL)
+    {
+      g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DEVICE,
+                               "This pipeline has no scanner.");
+      return;
+    }
+  data = g_new0 (RescanData, 1);
+  data->library = g_object_ref (self->library);
+  data->process = pd_process_options_copy (process_options);
+  data->page_id = page_id;
+  data->file_prefix = g_strdup_printf ("rescan-%s", uuid);
+  g_task_set_task_data (task, data, (GDestroyNotify) rescan_data_free);
+
+  one = pd_scan_options_copy (scan_options);
+  one->max_pages = 1;
+  pd_scanner_scan_async (self->scanner, one, pd_library_get_spool_dir (self->library),
+                         data->file_prefix, rescan_spooled_cb, NULL, data, cancellable,
+                         rescan_scanned_cb, g_object_ref (task));
+}
+
+gboolean
+pd_pipeline_rescan_page_finish (PdPipeline    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_rescan_page_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Object -------------------------------------------------------------------------------------- */
 
 static void
@@ -1282,6 +1497,10 @@ pd_pipeline_class_init (PdPipelineClass *klass)
   signals[SCAN_PROGRESS] =
     g_signal_new ("scan-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_DOUBLE);
+  /* (document id, page index, PdPageStage) */
+  signals[PAGE_STAGE] =
+    g_signal_new ("page-stage", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_UINT, G_TYPE_UINT);
 }
 
 static void

@@ -13,6 +13,13 @@
 
 G_BEGIN_DECLS
 
+/* How far the workers got with one page: the "page-stage" signal's third argument. */
+typedef enum {
+  PD_PAGE_STAGE_ENHANCING,     /* straightened, cropped, cleaned up */
+  PD_PAGE_STAGE_READING_TEXT,  /* tesseract is reading it */
+  PD_PAGE_STAGE_DONE,          /* recognized and stored (a failure is "page-failed" instead) */
+} PdPageStage;
+
 #define PD_TYPE_PIPELINE (pd_pipeline_get_type ())
 
 G_DECLARE_FINAL_TYPE (PdPipeline, pd_pipeline, PD, PIPELINE, GObject)
@@ -57,5 +64,19 @@ gboolean    pd_pipeline_resume_finish   (PdPipeline              *self,
                                          GAsyncResult            *result,
                                          guint                   *n_documents,
                                          GError                 **error);
+
+/* Scans one page from @scan_options' device (max_pages is forced to 1) and puts it in place of
+ * @page_id: its image, text and words, processed with the document's mode and languages; the
+ * PDF is made again as the document's next revision. */
+void        pd_pipeline_rescan_page_async  (PdPipeline             *self,
+                                            const PdScanOptions    *scan_options,
+                                            const PdProcessOptions *process_options,
+                                            gint64                  page_id,
+                                            GCancellable           *cancellable,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+gboolean    pd_pipeline_rescan_page_finish (PdPipeline             *self,
+                                            GAsyncResult           *result,
+                                            GError                **error);
 
 G_END_DECLS

@@ -445,6 +445,29 @@ test_scan_and_edit (void)
   release_library (library);
 }
 
+/* What a tile says while the workers have the page: the pipeline's stages, in words. */
+static void
+test_page_stage_labels (void)
+{
+  g_autoptr(PdScanPage) page = pd_scan_page_new (1, 0);
+  const struct { PdScanPageState state; PdScanPageStage stage; const char *label; } cases[] = {
+    { PD_SCAN_PAGE_CAPTURED, PD_SCAN_PAGE_WAITING, "Waiting…" },
+    { PD_SCAN_PAGE_CAPTURED, PD_SCAN_PAGE_ENHANCING, "Enhancing…" },
+    { PD_SCAN_PAGE_CAPTURED, PD_SCAN_PAGE_READING_TEXT, "Reading text…" },
+    { PD_SCAN_PAGE_DONE, PD_SCAN_PAGE_READING_TEXT, "Done" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *label = NULL;
+
+      page->state = cases[i].state;
+      page->stage = cases[i].stage;
+      label = pd_scan_page_dup_state_label (page);
+      g_assert_cmpstr (label, ==, cases[i].label);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -508,5 +531,6 @@ main (int   argc,
 
   g_test_add_func ("/scan-view/profile-required", test_profile_required);
   g_test_add_func ("/scan-view/scan-and-edit", test_scan_and_edit);
+  g_test_add_func ("/scan-view/page-stage-labels", test_page_stage_labels);
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 /* test-document-edit.c: a person's page edits of a scanned document, through the real demo
- * scanner, tesseract, SQLite and the PDF writer: turning, moving, marking blank and deleting a
- * page change the library and the PDF a viewer opens (read back with poppler), each edit is in
- * the journal, and each new PDF is a new revision. */
+ * scanner, tesseract, SQLite and the PDF writer: turning, moving, marking blank, deleting,
+ * cropping and scanning a page again change the library and the PDF a viewer opens (read back
+ * with poppler), each edit is in the journal, each new PDF is a new revision, and a document
+ * its profile encrypted stays encrypted (inside run-with-keyring.sh's private keyring). */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <poppler.h>
@@ -10,7 +11,9 @@
 #include "pd-document-edit.h"
 #include "pd-library-pages.h"
 #include "pd-pipeline.h"
+#include "pd-profile.h"
 #include "pd-scanner.h"
+#include "pd-secret.h"
 
 /* Debian 12's poppler-glib declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
@@ -52,9 +55,11 @@ release_pipeline (PdPipeline **pipeline)
   g_source_remove (id);
 }
 
-/* Three demo pages, scanned in gray as a person would by default. */
+/* Three demo pages, scanned in gray as a person would by default; with @profile, as that
+ * profile says (its PDF options). */
 static void
-fixture_scan (Fixture *f)
+fixture_scan_with (Fixture         *f,
+                   const PdProfile *profile)
 {
   g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "library", NULL);
   g_autoptr(PdScanner) scanner = pd_scanner_new ();
@@ -70,6 +75,12 @@ fixture_scan (Fixture *f)
   scan->device = g_strdup ("demo");
   scan->max_pages = 3;
   pipeline = pd_pipeline_new (f->library, scanner);
+  if (profile != NULL)
+    {
+      g_assert_true (pd_library_save_profile (f->library, profile, TRUE, &error));
+      g_assert_no_error (error);
+      pd_pipeline_set_profile (pipeline, profile);
+    }
   pd_pipeline_scan_async (pipeline, scan, process, "Edited", NULL, result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -81,6 +92,12 @@ fixture_scan (Fixture *f)
   f->document = pd_document_copy (g_ptr_array_index (documents, 0));
   g_assert_cmpint (f->document->state, ==, PD_DOC_STATE_READY);
   g_assert_cmpuint (f->document->n_pages, ==, 3);
+}
+
+static void
+fixture_scan (Fixture *f)
+{
+  fixture_scan_with (f, NULL);
 }
 
 static void
@@ -311,6 +328,269 @@ test_edits (void)
   fixture_clear (&f);
 }
 
+/* A word of the page's stored words whose box lies wholly above (or below) @y: something a
+ * person would look for in one half of the page. */
+static char *
+dup_word_beside (PdLibrary *library,
+                 gint64     page_id,
+                 int        y,
+                 gboolean   above)
+{
+  g_autoptr(GArray) words = pd_library_get_words (library, page_id, NULL);
+  char *best = NULL;
+
+  g_assert_nonnull (words);
+  for (guint i = 0; i < words->len; i++)
+    {
+      PdWord *w = &g_array_index (words, PdWord, i);
+      gboolean alpha = TRUE;
+
+      for (const char *c = w->text; *c != '\0'; c++)
+        alpha = alpha && g_ascii_isalpha (*c);
+      if (!alpha || strlen (w->text) < 7 || (above ? w->y1 >= y - 20 : w->y0 <= y + 20))
+        continue;
+      if (best == NULL || strlen (w->text) > strlen (best))
+        {
+          g_free (best);
+          best = g_strdup (w->text);
+        }
+    }
+  g_assert_nonnull (best);
+  return best;
+}
+
+/* Cropped to its top half: the PDF page is half as tall, the words above are still found in
+ * it, those below are gone from it and from the library, the boxes fit the new image. */
+static void
+test_crop (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(PdPage) stored = NULL;
+  g_autoptr(PdDocument) after = NULL;
+  g_autoptr(PopplerDocument) before_pdf = NULL;
+  g_autoptr(PopplerDocument) pdf = NULL;
+  g_autoptr(PopplerPage) before_page = NULL;
+  g_autoptr(PopplerPage) page = NULL;
+  g_autoptr(GArray) words = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *top_word = NULL;
+  g_autofree char *bottom_word = NULL;
+  g_autofree char *text = NULL;
+  PdPageEdit e = { PD_PAGE_EDIT_CROP, 0, 0, { 0 } };
+  PdPage *first;
+  double w, h, cw, ch;
+  guint half;
+
+  fixture_scan (&f);
+  pages = list_pages (&f);
+  first = g_ptr_array_index (pages, 0);
+  half = first->image_height / 2;
+  top_word = dup_word_beside (f.library, first->id, (int) half, TRUE);
+  bottom_word = dup_word_beside (f.library, first->id, (int) half, FALSE);
+  g_test_message ("keeping “%s”, cutting away “%s”", top_word, bottom_word);
+
+  before_pdf = open_pdf (f.document->pdf_path);
+  before_page = poppler_document_get_page (before_pdf, 0);
+  poppler_page_get_size (before_page, &w, &h);
+
+  e.page_id = first->id;
+  e.crop = (PdPageRect) { 0, 0, first->image_width, half };
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    pd_document_edit_page_async (f.library, &e, NULL, result_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (pd_document_edit_page_finish (f.library, result, &error));
+    g_assert_no_error (error);
+  }
+
+  after = reload (&f);
+  g_assert_cmpint (after->revision, ==, f.document->revision + 1);
+  pdf = open_pdf (after->pdf_path);
+  g_assert_cmpint (poppler_document_get_n_pages (pdf), ==, 3);
+  page = poppler_document_get_page (pdf, 0);
+  poppler_page_get_size (page, &cw, &ch);
+  g_assert_cmpfloat (fabs (cw - w), <, 2.0);
+  g_assert_cmpfloat (fabs (ch - h / 2), <, 2.0);
+  text = dup_pdf_page_text (pdf, 0);
+  g_assert_nonnull (strstr (text, top_word));
+  g_assert_null (strstr (text, bottom_word));
+
+  stored = pd_library_get_page (f.library, first->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (stored->image_width, ==, first->image_width);
+  g_assert_cmpuint (stored->image_height, ==, half);
+  g_assert_null (strstr (stored->text, bottom_word));
+  g_assert_nonnull (strstr (stored->text, top_word));
+  words = pd_library_get_words (f.library, first->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (words->len, >, 0);
+  for (guint i = 0; i < words->len; i++)
+    {
+      PdWord *word = &g_array_index (words, PdWord, i);
+
+      g_assert_cmpint (word->y1, <=, (int) half);
+      g_assert_cmpint (word->x1, <=, (int) first->image_width);
+    }
+  g_assert_true (journal_has (&f, "page cropped"));
+
+  /* A slip of the mouse is refused and changes nothing. */
+  g_clear_pointer (&after, pd_document_free);
+  e.crop = (PdPageRect) { 10, 10, 3, 3 };
+  g_assert_false (pd_document_edit_page (f.library, &e, &error));
+  g_assert_error (error, PD_DOCUMENT_EDIT_ERROR, PD_DOCUMENT_EDIT_ERROR_UNSUPPORTED);
+  after = reload (&f);
+  g_assert_cmpint (after->revision, ==, f.document->revision + 1);
+
+  fixture_clear (&f);
+}
+
+/* Page 2 scanned again: the demo scanner's first sheet takes its place, same page, new text,
+ * in the library, in search and in the PDF, as a new revision. */
+static void
+test_rescan (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GPtrArray) after_pages = NULL;
+  g_autoptr(PdScanner) scanner = pd_scanner_new ();
+  g_autoptr(PdPipeline) pipeline = NULL;
+  g_autoptr(PdProcessOptions) process = pd_process_options_new ();
+  g_autoptr(PdScanOptions) scan = pd_scan_options_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PdDocument) after = NULL;
+  g_autoptr(PopplerDocument) pdf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_word = NULL;
+  g_autofree char *second_word = NULL;
+  g_autofree char *text = NULL;
+  PdPage *second;
+  PdPage *replaced;
+
+  fixture_scan (&f);
+  pages = list_pages (&f);
+  second = g_ptr_array_index (pages, 1);
+  first_word = dup_marker_word (g_ptr_array_index (pages, 0));
+  second_word = dup_marker_word (second);
+  g_assert_cmpstr (first_word, !=, second_word);
+
+  scan->device = g_strdup ("demo");
+  pipeline = pd_pipeline_new (f.library, scanner);
+  pd_pipeline_rescan_page_async (pipeline, scan, process, second->id, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (pd_pipeline_rescan_page_finish (pipeline, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
+
+  after_pages = list_pages (&f);
+  g_assert_cmpuint (after_pages->len, ==, 3);
+  replaced = g_ptr_array_index (after_pages, 1);
+  g_assert_cmpint (replaced->id, ==, second->id);
+  g_assert_cmpint (replaced->state, ==, PD_PAGE_STATE_RECOGNIZED);
+  g_assert_cmpstr (replaced->spool_path, !=, second->spool_path);
+  g_assert_false (g_file_test (second->spool_path, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (replaced->text, first_word));
+  g_assert_null (strstr (replaced->text, second_word));
+
+  after = reload (&f);
+  g_assert_cmpint (after->revision, ==, f.document->revision + 1);
+  pdf = open_pdf (after->pdf_path);
+  g_assert_cmpint (poppler_document_get_n_pages (pdf), ==, 3);
+  text = dup_pdf_page_text (pdf, 1);
+  g_assert_nonnull (strstr (text, first_word));
+  g_assert_null (strstr (text, second_word));
+  g_assert_true (journal_has (&f, "page scanned again"));
+
+  fixture_clear (&f);
+}
+
+static PopplerDocument *
+open_pdf_with (const char  *path,
+               const char  *password,
+               GError     **error)
+{
+  g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+
+  return poppler_document_new_from_file (uri, password, error);
+}
+
+/* A profile that encrypts: the scanned PDF needs the password, so does the PDF every edit
+ * makes, and without the password in the keyring an edit is refused with nothing changed. */
+static void
+test_keeps_protection (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PdProfile) profile = pd_profile_new ("Confidential");
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(PdDocument) after = NULL;
+  g_autoptr(PopplerDocument) pdf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kind = pd_secret_dup_pdf_password_kind ("Confidential");
+  g_autofree char *recorded = NULL;
+  g_autofree char *word = NULL;
+  g_autofree char *text = NULL;
+  PdPageEdit e = { PD_PAGE_EDIT_ROTATE, 0, 1, { 0 } };
+
+  if (!pd_secret_store (0, kind, "PDF password", "open sesame", NULL, &error))
+    {
+      /* Meson runs this file under tests/sync/run-with-keyring.sh, which gives it one. */
+      g_test_skip_printf ("no Secret Service to keep the PDF password in: %s", error->message);
+      return;
+    }
+  profile->encrypt = TRUE;
+  profile->mode = PD_SCAN_MODE_GRAY;
+  fixture_scan_with (&f, profile);
+  g_assert_true (pd_document_get_profile (f.library, f.document->id, &recorded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (recorded, ==, "Confidential");
+  pages = list_pages (&f);
+  word = dup_marker_word (g_ptr_array_index (pages, 0));
+
+  g_assert_null (open_pdf_with (f.document->pdf_path, NULL, &error));
+  g_assert_error (error, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED);
+  g_clear_error (&error);
+
+  /* Turned: a new revision, still locked, and readable with the password. */
+  e.page_id = ((PdPage *) g_ptr_array_index (pages, 0))->id;
+  g_assert_true (pd_document_edit_page (f.library, &e, &error));
+  g_assert_no_error (error);
+  after = reload (&f);
+  g_assert_cmpint (after->revision, ==, f.document->revision + 1);
+  g_assert_null (open_pdf_with (after->pdf_path, NULL, &error));
+  g_assert_error (error, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED);
+  g_clear_error (&error);
+  pdf = open_pdf_with (after->pdf_path, "open sesame", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (poppler_document_get_n_pages (pdf), ==, 3);
+  text = dup_pdf_page_text (pdf, 0);
+  g_assert_nonnull (strstr (text, word));
+  g_clear_pointer (&after, pd_document_free);
+
+  /* The password gone from the keyring: refused, and neither the page nor the PDF changed. */
+  g_assert_true (pd_secret_clear (0, kind, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (pd_document_edit_page (f.library, &e, &error));
+  g_assert_error (error, PD_DOCUMENT_EDIT_ERROR, PD_DOCUMENT_EDIT_ERROR_PROTECTION);
+  g_assert_nonnull (strstr (error->message, "profiles password Confidential"));
+  g_clear_error (&error);
+  {
+    g_autoptr(PdPage) stored = pd_library_get_page (f.library, e.page_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (stored->rotation, ==, (((PdPage *) g_ptr_array_index (pages, 0))->rotation + 90) % 360);
+  }
+  after = reload (&f);
+  g_assert_cmpint (after->revision, ==, f.document->revision + 1);
+  g_assert_false (pd_document_rebuild_pdf (f.library, f.document->id, NULL, &error));
+  g_assert_error (error, PD_DOCUMENT_EDIT_ERROR, PD_DOCUMENT_EDIT_ERROR_PROTECTION);
+
+  fixture_clear (&f);
+}
+
 /* What cannot be done says why, and changes nothing. */
 static void
 test_refusals (void)
@@ -375,5 +655,8 @@ main (int    argc,
 
   g_test_add_func ("/document-edit/edits", test_edits);
   g_test_add_func ("/document-edit/refusals", test_refusals);
+  g_test_add_func ("/document-edit/crop", test_crop);
+  g_test_add_func ("/document-edit/rescan", test_rescan);
+  g_test_add_func ("/document-edit/keeps-protection", test_keeps_protection);
   return g_test_run ();
 }

@@ -12,6 +12,9 @@ typedef struct {
   GAsyncResult *result;
   gint64        captured_at[16];
   gint64        recognized_at[16];
+  gint64        enhancing_at[16];   /* "page-stage" */
+  gint64        done_at[16];
+  guint         n_stage_out_of_order;
   gint64        last_tick;
   gint64        max_gap;
 } Fixture;
@@ -47,6 +50,30 @@ page_recognized_cb (PdPipeline *pipeline,
 {
   if (index < G_N_ELEMENTS (f->recognized_at))
     f->recognized_at[index] = g_get_monotonic_time ();
+}
+
+static void
+page_stage_cb (PdPipeline *pipeline,
+               gint64      document_id,
+               guint       index,
+               guint       stage,
+               Fixture    *f)
+{
+  if (index >= G_N_ELEMENTS (f->done_at))
+    return;
+  if (stage == PD_PAGE_STAGE_ENHANCING)
+    {
+      /* Only after the page exists, and once. */
+      if (f->captured_at[index] == 0 || f->enhancing_at[index] != 0)
+        f->n_stage_out_of_order++;
+      f->enhancing_at[index] = g_get_monotonic_time ();
+    }
+  else if (stage == PD_PAGE_STAGE_DONE)
+    {
+      if (f->enhancing_at[index] == 0 || f->done_at[index] != 0)
+        f->n_stage_out_of_order++;
+      f->done_at[index] = g_get_monotonic_time ();
+    }
 }
 
 static gboolean
@@ -106,6 +133,7 @@ run_scan (Fixture       *f,
   pipeline = pd_pipeline_new (library, scanner);
   g_signal_connect (pipeline, "page-captured", G_CALLBACK (page_captured_cb), f);
   g_signal_connect (pipeline, "page-recognized", G_CALLBACK (page_recognized_cb), f);
+  g_signal_connect (pipeline, "page-stage", G_CALLBACK (page_stage_cb), f);
 
   f->loop = g_main_loop_new (NULL, FALSE);
   tick = g_timeout_add (5, tick_cb, f);
@@ -149,6 +177,14 @@ test_overlap (void)
                   (f.captured_at[4] - f.recognized_at[0]) / 1e6);
   g_assert_cmpint (f.recognized_at[0], >, 0);
   g_assert_cmpint (f.recognized_at[0], <, f.captured_at[4]);
+  /* Each page told its stages in order, on this context: enhancing, then done. */
+  g_assert_cmpuint (f.n_stage_out_of_order, ==, 0);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_cmpint (f.enhancing_at[i], >, 0);
+      g_assert_cmpint (f.done_at[i], >=, f.enhancing_at[i]);
+    }
+  g_assert_cmpint (f.done_at[5], ==, 0);
 }
 
 /* Six real pages through SANE, deskew, OCR, SQLite and the PDF: the main context keeps

@@ -52,7 +52,11 @@ pd_scan_page_dup_state_label (PdScanPage *self)
   switch (self->state)
     {
     case PD_SCAN_PAGE_CAPTURED:
-      return g_strdup (_("Enhancing and reading text…"));
+      if (self->stage == PD_SCAN_PAGE_READING_TEXT)
+        return g_strdup (_("Reading text…"));
+      if (self->stage == PD_SCAN_PAGE_ENHANCING)
+        return g_strdup (_("Enhancing…"));
+      return g_strdup (_("Waiting…"));
     case PD_SCAN_PAGE_DONE:
       return g_strdup (_("Done"));
     case PD_SCAN_PAGE_FAILED:

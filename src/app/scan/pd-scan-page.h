@@ -13,6 +13,13 @@ typedef enum {
   PD_SCAN_PAGE_FAILED,
 } PdScanPageState;
 
+/* Where the workers are with a page still PD_SCAN_PAGE_CAPTURED (the pipeline's "page-stage"). */
+typedef enum {
+  PD_SCAN_PAGE_WAITING,       /* queued behind other pages */
+  PD_SCAN_PAGE_ENHANCING,
+  PD_SCAN_PAGE_READING_TEXT,
+} PdScanPageStage;
+
 #define PD_TYPE_SCAN_PAGE (pd_scan_page_get_type ())
 
 G_DECLARE_FINAL_TYPE (PdScanPage, pd_scan_page, PD, SCAN_PAGE, GObject)
@@ -25,6 +32,7 @@ struct _PdScanPage
   guint            index;        /* 0-based place in its document */
   gint64           page_id;      /* 0 until the library row is read back */
   PdScanPageState  state;
+  PdScanPageStage  stage;        /* while state is PD_SCAN_PAGE_CAPTURED */
   char            *message;      /* why it failed */
   guint            n_words;
   gboolean         is_blank;

@@ -934,6 +934,36 @@ page_recognized_cb (PdPipeline *pipeline,
 }
 
 static void
+page_stage_cb (PdPipeline *pipeline,
+               gint64      document_id,
+               guint       index,
+               guint       stage,
+               PdScanView *self)
+{
+  g_autoptr(PdScanPage) page = NULL;
+  guint position;
+
+  if (!find_page (self, document_id, index, &position))
+    return;
+  page = g_list_model_get_item (G_LIST_MODEL (self->pages), position);
+  switch (stage)
+    {
+    case PD_PAGE_STAGE_ENHANCING:
+      page->stage = PD_SCAN_PAGE_ENHANCING;
+      break;
+    case PD_PAGE_STAGE_READING_TEXT:
+      page->stage = PD_SCAN_PAGE_READING_TEXT;
+      break;
+    case PD_PAGE_STAGE_DONE:
+    default:
+      /* "Done" comes with the page's row (page-recognized reads it back), together with the
+       * flags and the processed image, so the tile never says done without them. */
+      return;
+    }
+  pd_scan_view_page_changed (self, page);
+}
+
+static void
 page_failed_cb (PdPipeline *pipeline,
                 gint64      document_id,
                 guint       index,
@@ -1085,6 +1115,7 @@ pd_scan_view_start_action (GtkWidget  *widget,
       g_signal_connect_object (self->pipeline, "page-captured", G_CALLBACK (page_captured_cb), self, 0);
       g_signal_connect_object (self->pipeline, "page-recognized", G_CALLBACK (page_recognized_cb), self, 0);
       g_signal_connect_object (self->pipeline, "page-failed", G_CALLBACK (page_failed_cb), self, 0);
+      g_signal_connect_object (self->pipeline, "page-stage", G_CALLBACK (page_stage_cb), self, 0);
       g_signal_connect_object (self->pipeline, "scan-progress", G_CALLBACK (scan_progress_cb), self, 0);
     }
   pd_pipeline_set_profile (self->pipeline, profile);

@@ -238,6 +238,10 @@ static const char *migrations[] = {
   "CREATE VIRTUAL TABLE page_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2',"
   "  prefix = '2 3');"
   "INSERT INTO page_fts (rowid, text) SELECT id, text FROM pages WHERE text IS NOT NULL;",
+  /* 6 -> 7: the profile that made each document, by name, so an edit made later writes the PDF
+   * with the same options (PDF/A, encryption with the profile's password). NULL for documents
+   * made before, or without a profile: their PDFs are made again as plain PDFs, as before. */
+  "ALTER TABLE documents ADD COLUMN profile TEXT;",
 };
 
 #define SCHEMA_VERSION G_N_ELEMENTS (migrations)

@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 
+#include "pd-document-edit.h"
 #include "pd-library.h"
 #include "pd-library-private.h"
 #include "pd-library-sync.h"
@@ -366,6 +367,7 @@ test_migrate_from_v3 (void)
 
 /* Version 4 is made by taking today's schema back: sync (step 4 -> 5) added only these. */
 static const char v5_undo[] =
+  "ALTER TABLE documents DROP COLUMN profile;"  /* version 7 */
   "DROP INDEX documents_to_sync; DROP TABLE sync_log; DROP TABLE inbox; DROP TABLE versions;"
   "DROP TABLE accounts;"
   "ALTER TABLE documents DROP COLUMN destination; ALTER TABLE documents DROP COLUMN remote_path;"
@@ -423,6 +425,7 @@ test_migrate_from_v4 (void)
 
 /* Version 5 is today's schema with the full-text index as it was before prefix indexes. */
 static const char v6_undo[] =
+  "ALTER TABLE documents DROP COLUMN profile;"  /* version 7 */
   "DROP TABLE page_fts;"
   "CREATE VIRTUAL TABLE page_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
   "INSERT INTO page_fts (rowid, text) SELECT id, text FROM pages WHERE text IS NOT NULL;"
@@ -470,12 +473,55 @@ test_migrate_from_v5 (void)
   g_assert_cmpstr (report, ==, "ok");
 }
 
+/* Version 6 is today's schema without the profile each document was made with. */
+static const char v7_undo[] =
+  "ALTER TABLE documents DROP COLUMN profile;"
+  "PRAGMA user_version = 6;";
+
+static void
+test_migrate_from_v6 (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "library.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdLibrary) library = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(PdDocument) kept = NULL;
+  g_autofree char *profile = NULL;
+  g_autofree char *report = NULL;
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  document = pd_library_create_document (library, "Older", NULL, PD_SCAN_MODE_GRAY, "eng", &error);
+  g_assert_no_error (error);
+  g_clear_object (&library);
+  write_database (db_path, v7_undo);
+
+  library = pd_library_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_library_get_schema_version (library), ==,
+                    _pd_library_get_latest_schema_version ());
+  kept = pd_library_get_document_by_id (library, document->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept->name, ==, "Older");
+  /* made before profiles were recorded: none, so its PDF is made again as a plain PDF */
+  g_assert_true (pd_document_get_profile (library, document->id, &profile, &error));
+  g_assert_no_error (error);
+  g_assert_null (profile);
+  g_assert_true (pd_document_set_profile (library, document->id, "Invoices", &error));
+  g_assert_no_error (error);
+  g_assert_true (pd_document_get_profile (library, document->id, &profile, &error));
+  g_assert_cmpstr (profile, ==, "Invoices");
+  g_assert_true (pd_library_check_integrity (library, &report, &error));
+  g_assert_cmpstr (report, ==, "ok");
+}
+
 static void
 test_every_version_is_tested (void)
 {
-  /* This file builds databases of versions 0 to 5 by hand. A new migration needs a test from
+  /* This file builds databases of versions 0 to 6 by hand. A new migration needs a test from
    * the version before it: add it here and raise this number. */
-  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 6);
+  g_assert_cmpuint (_pd_library_get_latest_schema_version (), ==, 7);
 }
 
 static void
@@ -557,6 +603,7 @@ main (int   argc,
   g_test_add_func ("/library/migrate/from-v3", test_migrate_from_v3);
   g_test_add_func ("/library/migrate/from-v4", test_migrate_from_v4);
   g_test_add_func ("/library/migrate/from-v5", test_migrate_from_v5);
+  g_test_add_func ("/library/migrate/from-v6", test_migrate_from_v6);
   g_test_add_func ("/library/migrate/every-version-tested", test_every_version_is_tested);
   g_test_add_func ("/library/migrate/too-new-untouched", test_too_new_untouched);
   g_test_add_func ("/library/migrate/too-new-wal-untouched", test_too_new_wal_untouched);
