@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define BUFFER_SIZE (128 * 1024)
@@ -121,6 +122,10 @@ pd_durable_file_create_sealed (const char  *path,
       pd_fs_set_error_from_errno (error, saved, "create", path);
       return NULL;
     }
+  /* Held until the file is closed, also by the kernel when the process is killed: a temporary
+   * file nobody holds is a crash's leftover (pd_fs_remove_stale_temporaries ()). */
+  if (flock (file->fd, LOCK_EX | LOCK_NB) != 0)
+    g_debug ("Could not lock %s: %s", file->tmp_path, g_strerror (errno));
   file->buffer = g_malloc (BUFFER_SIZE);
   if (vault != NULL)
     {
@@ -304,4 +309,32 @@ pd_fs_write_durable (const char  *path,
   if (!pd_durable_file_write (file, data, len, error))
     return FALSE;
   return pd_durable_file_commit (g_steal_pointer (&file), error);
+}
+
+guint
+pd_fs_remove_stale_temporaries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      int fd;
+
+      if (strstr (name, ".part-") == NULL)
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        continue;
+      /* A writer alive holds the lock; one that died released it with its last descriptor. */
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0 && g_unlink (path) == 0)
+        removed++;
+      close (fd);
+    }
+  if (removed > 0)
+    g_debug ("Removed %u unfinished temporary files in %s", removed, dir);
+  return removed;
 }

@@ -47,4 +47,8 @@ void           pd_fs_set_error_from_errno (GError     **error,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdDurableFile, pd_durable_file_abort)
 
+/* Removes the ".part-" files in @dir that no live PdDurableFile holds (a writer killed before it
+ * committed); returns how many. A file being written by another process right now is left. */
+guint          pd_fs_remove_stale_temporaries (const char *dir);
+
 G_END_DECLS

@@ -13,7 +13,9 @@
 #include "pd-capture-error.h"
 #include "pd-barcode.h"
 #include "pd-document-edit.h"
+#include "pd-fs.h"
 #include "pd-import.h"
+#include "pd-library-delete.h"
 #include "pd-library-pages.h"
 #include "pd-library-sync.h"
 #include "pd-naming.h"
@@ -698,6 +700,85 @@ typedef struct {
 /* The profile's separation rule cuts the batch into documents: at each separator sheet (which
  * stays with the document it starts, left out of its PDF), or at every page. A segment with no
  * page to show is not made into a document of its own. Returns the documents in page order. */
+/* The barcode value that made @page a separator sheet. Pages recognized in this process are
+ * in batch->separators; a page recognized before a crash (the batch was resumed) has only what
+ * the library stored: "TYPE:VALUE TYPE:VALUE", where a value may itself hold spaces. */
+static char *
+dup_separator_value (PdBatch      *batch,
+                     const PdPage *page)
+{
+  g_autoptr(GPtrArray) codes = NULL;
+  g_auto(GStrv) tokens = NULL;
+  const char *value = NULL;
+  char *found;
+
+  g_mutex_lock (&batch->mutex);
+  found = g_strdup (g_hash_table_lookup (batch->separators, GUINT_TO_POINTER (page->index)));
+  g_mutex_unlock (&batch->mutex);
+  if (found != NULL || page->barcodes == NULL || batch->profile == NULL)
+    return found;
+
+  codes = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_barcode_free);
+  tokens = g_strsplit (page->barcodes, " ", -1);
+  for (guint i = 0; tokens[i] != NULL; i++)
+    {
+      const char *colon = strchr (tokens[i], ':');
+      gboolean starts = colon != NULL && colon > tokens[i] &&
+                        strspn (tokens[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
+                        (gsize) (colon - tokens[i]);
+
+      if (starts || codes->len == 0)
+        {
+          PdBarcode *code = g_new0 (PdBarcode, 1);
+
+          code->type = starts ? g_strndup (tokens[i], (gsize) (colon - tokens[i])) : g_strdup ("");
+          code->value = g_strdup (starts ? colon + 1 : tokens[i]);
+          g_ptr_array_add (codes, code);
+        }
+      else
+        {
+          PdBarcode *code = g_ptr_array_index (codes, codes->len - 1);
+          char *joined = g_strconcat (code->value, " ", tokens[i], NULL);
+
+          g_free (code->value);
+          code->value = joined;
+        }
+    }
+  if (!pd_barcode_is_separator (codes, batch->profile->separator_pattern, &value, NULL))
+    return NULL;
+  return g_strdup (value);
+}
+
+/* A document that holds no page worth a PDF (killed before its first page was saved, or only a
+ * separator sheet): nothing of the person's is in it, so it goes, with a journal row saying
+ * why, instead of standing in the library as a failure. */
+static void
+discard_empty_document (PdLibrary  *library,
+                        gint64      document_id,
+                        const char *why)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!pd_library_set_document_failed (library, document_id, why, &error) ||
+      !pd_library_delete_document (library, document_id, &error))
+    g_warning ("Could not remove an empty document: %s", error->message);
+}
+
+/* Whether every page of @document_id is a separator sheet (a batch cut right after one). */
+static gboolean
+part_is_only_separators (PdLibrary *library,
+                         gint64     document_id)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (library, document_id, NULL);
+
+  if (pages == NULL || pages->len == 0)
+    return FALSE;
+  for (guint i = 0; i < pages->len; i++)
+    if (!((PdPage *) pages->pdata[i])->is_separator)
+      return FALSE;
+  return TRUE;
+}
+
 static GPtrArray *
 split_batch (PdBatch     *batch,
              PdDocument  *document,
@@ -738,9 +819,7 @@ split_batch (PdBatch     *batch,
         {
           Segment next = { page->index, NULL };
 
-          g_mutex_lock (&batch->mutex);
-          next.barcode = g_strdup (g_hash_table_lookup (batch->separators, GUINT_TO_POINTER (page->index)));
-          g_mutex_unlock (&batch->mutex);
+          next.barcode = dup_separator_value (batch, page);
           g_array_append_val (segments, next);
           segment_has_pages = FALSE;
         }
@@ -748,10 +827,8 @@ split_batch (PdBatch     *batch,
         {
           Segment *current = &g_array_index (segments, Segment, segments->len - 1);
 
-          g_mutex_lock (&batch->mutex);
           g_free (current->barcode);
-          current->barcode = g_strdup (g_hash_table_lookup (batch->separators, GUINT_TO_POINTER (page->index)));
-          g_mutex_unlock (&batch->mutex);
+          current->barcode = dup_separator_value (batch, page);
         }
       if (!page->excluded)
         segment_has_pages = TRUE;
@@ -842,6 +919,11 @@ run_finish_job (Job *job)
 
         /* The profile is recorded before the PDF exists, so every later edit makes the PDF
          * again with the same protection. */
+        if (part_is_only_separators (library, part->id))
+          {
+            discard_empty_document (library, part->id, "only separator sheets");
+            continue;
+          }
         if ((batch->profile == NULL ||
              pd_document_set_profile (library, part->id, batch->profile->name, &part_error)) &&
             apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error))
@@ -1171,6 +1253,12 @@ resume_document (PdPipeline   *self,
 
   if (pages == NULL)
     return FALSE;
+  if (pages->len == 0)
+    {
+      discard_empty_document (self->library, document->id,
+                              "interrupted before its first page was saved");
+      return TRUE;
+    }
 
   process->mode = document->mode;
   g_free (process->langs);
@@ -1231,6 +1319,11 @@ resume_thread (GTask        *task,
    * are still being queued. */
   state->task = g_object_ref (task_data);
   state->pending = 1;
+
+  /* What writers killed mid-file left behind (no live writer holds them). */
+  pd_fs_remove_stale_temporaries (pd_library_get_spool_dir (self->library));
+  pd_fs_remove_stale_temporaries (pd_library_get_pages_dir (self->library));
+  pd_fs_remove_stale_temporaries (pd_library_get_documents_dir (self->library));
 
   for (guint s = 0; s < G_N_ELEMENTS (unfinished) && error == NULL; s++)
     {

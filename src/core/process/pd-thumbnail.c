@@ -9,6 +9,7 @@
 #include "pd-process-error.h"
 #include "pd-process-private.h"
 #include "pd-thumbnail.h"
+#include "pd-vault.h"
 
 char *
 pd_thumbnail_get_path (PdLibrary  *library,
@@ -19,6 +20,21 @@ pd_thumbnail_get_path (PdLibrary  *library,
   return g_build_filename (pd_library_get_dir (library), "thumbnails", name, NULL);
 }
 
+static gboolean
+looks_like_image (GBytes *data)
+{
+  gsize len = 0;
+  const guchar *p = g_bytes_get_data (data, &len);
+
+  return len >= 4 &&
+         ((p[0] == 'P' && p[1] >= '1' && p[1] <= '6') ||          /* PNM */
+          (p[0] == 0xff && p[1] == 0xd8) ||                        /* JPEG */
+          (p[0] == 0x89 && p[1] == 'P' && p[2] == 'N' && p[3] == 'G') ||
+          (p[0] == 'I' && p[1] == 'I') || (p[0] == 'M' && p[1] == 'M') || /* TIFF */
+          (p[0] == 'B' && p[1] == 'M') ||
+          (p[0] == 'R' && p[1] == 'I' && p[2] == 'F' && p[3] == 'F'));  /* WebP */
+}
+
 /* The first readable picture of the page: the scan as it came in, else the processed image. */
 static PIX *
 read_page (const PdPage *page)
@@ -27,13 +43,17 @@ read_page (const PdPage *page)
 
   for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
     {
-      g_autofree char *data = NULL;
-      gsize len = 0;
+      g_autoptr(GBytes) data = NULL;
       PIX *pix;
 
-      if (candidates[i] == NULL || !g_file_get_contents (candidates[i], &data, &len, NULL))
+      /* sealed files come back decrypted (pd-vault.h) */
+      if (candidates[i] == NULL ||
+          (data = pd_vault_read_all (NULL, candidates[i], NULL)) == NULL)
         continue;
-      pix = pixReadMem ((const l_uint8 *) data, len);
+      /* raw G4 page images are not a format leptonica can recognize: skip them quietly */
+      if (!looks_like_image (data))
+        continue;
+      pix = pixReadMem (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
       if (pix != NULL)
         return pix;
     }

@@ -665,6 +665,14 @@ sync_one (AccountWork       *work,
       return;
     }
   size = (guint64) st.st_size;
+  /* A sealed PDF (pd-vault.h) is larger on disk than what the server gets and holds. */
+  if (pd_vault_is_sealed (state->pdf_path))
+    {
+      g_autoptr(GBytes) plain = pd_vault_read_all (NULL, state->pdf_path, NULL);
+
+      if (plain != NULL)
+        size = g_bytes_get_size (plain);
+    }
 
   if (work->account == NULL)
     {
