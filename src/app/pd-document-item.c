@@ -1,6 +1,7 @@
 /* pd-document-item.c: a read-only snapshot of one library document, and of its sync state, for
- * the document list. The list is rebuilt from the library after every committed change, so the
- * item never changes; its properties exist for GtkExpression lookups and bindings. */
+ * the document list. The list is rebuilt from the library after every committed change; only the
+ * upload progress of the document changes in between (it is not in the library), and "status"
+ * says so. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
@@ -18,7 +19,7 @@ struct _PdDocumentItem
   PdSyncState *sync_state;   /* NULL when not known (no sync information asked for) */
   char        *attention;    /* what an open inbox item about this document says, or NULL */
 
-  guint        percent;      /* of the pass sending it, while uploading */
+  guint        percent;      /* of this document's upload, while uploading */
   guint        uploading : 1;
 };
 
@@ -88,7 +89,7 @@ pd_document_item_class_init (PdDocumentItemClass *klass)
   properties[PROP_STATUS] =
     g_param_spec_string ("status", NULL, NULL,
                          NULL,
-                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   properties[PROP_N_PAGES] =
     g_param_spec_uint ("n-pages", NULL, NULL,
                        0, G_MAXUINT, 0,
@@ -140,8 +141,8 @@ sync_state_copy (const PdSyncState *state)
  * pd_document_item_new_with_sync:
  * @sync_state: (nullable): where the document goes and what its destination confirmed
  * @attention: (nullable): the message of an open inbox item about the document
- * @uploading: whether a sync pass is sending documents right now
- * @percent: how far that pass is
+ * @uploading: whether a sync pass is sending this document right now
+ * @percent: how much of it was sent
  *
  * Returns: (transfer full): a new item whose status says where the document is in syncing
  */
@@ -160,6 +161,28 @@ pd_document_item_new_with_sync (const PdDocument  *document,
   self->uploading = !!uploading;
   self->percent = MIN (percent, 100);
   return self;
+}
+
+/**
+ * pd_document_item_set_upload_progress:
+ * @uploading: whether the document is being sent right now
+ * @percent: how much of it was sent
+ *
+ * Notifies "status" when the words change.
+ */
+void
+pd_document_item_set_upload_progress (PdDocumentItem *self,
+                                      gboolean        uploading,
+                                      guint           percent)
+{
+  g_return_if_fail (PD_IS_DOCUMENT_ITEM (self));
+
+  percent = uploading ? MIN (percent, 100) : 0;
+  if (self->uploading == !!uploading && self->percent == percent)
+    return;
+  self->uploading = !!uploading;
+  self->percent = percent;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
 /**

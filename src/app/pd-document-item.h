@@ -21,6 +21,9 @@ PdDocumentItem   *pd_document_item_new_with_sync   (const PdDocument    *documen
                                                     gboolean             uploading,
                                                     guint                percent);
 const PdSyncState *pd_document_item_get_sync_state (PdDocumentItem   *self);
+void              pd_document_item_set_upload_progress (PdDocumentItem *self,
+                                                        gboolean        uploading,
+                                                        guint           percent);
 gboolean          pd_document_item_get_evicted     (PdDocumentItem   *self);
 gboolean          pd_document_item_needs_attention (PdDocumentItem   *self);
 const PdDocument *pd_document_item_get_document    (PdDocumentItem   *self);

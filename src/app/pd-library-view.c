@@ -1,20 +1,29 @@
 /* pd-library-view.c: the Library page (see pd-library-view.h). It only observes the library:
  * listings and searches run as jobs on a worker thread (pd-app-job.h) and are redone when the
  * library reports a committed change or the sync status moves. Bursts of changes are
- * coalesced: one listing in flight, one more queued. A newer search cancels the older one. */
+ * coalesced: one listing in flight, one more queued. A newer search cancels the older one.
+ * The documents are a GtkListView: rows exist only for what is on screen, so a library of
+ * 20,000 documents costs a screenful of widgets. The sync engine's per-document progress
+ * updates the item being sent in place, without listing again. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pd-app-job.h"
 #include "pd-document-item.h"
+#include "pd-library-delete.h"
 #include "pd-library-sync.h"
 #include "pd-library-view.h"
 #include "pd-sync-engine.h"
 
 #define SEARCH_LIMIT 50
+/* The first listing reads the sync state of this many documents (the newest, which are on
+ * screen) and shows them; a second listing reads all of them. Reading one state costs about
+ * 25 us: 20,000 of them would keep the first rows half a second. */
+#define FIRST_LISTING_STATES 200
 
 struct _PdLibraryView
 {
@@ -25,7 +34,7 @@ struct _PdLibraryView
   GtkStack       *stack;
   GtkSpinner     *spinner;
   AdwStatusPage  *error_page;
-  GtkListBox     *list_box;
+  GtkListView    *list_view;
   GtkListBox     *results_box;
 
   /* Owned */
@@ -34,9 +43,13 @@ struct _PdLibraryView
   GListStore     *documents;           /* PdDocumentItem, newest first */
   PdLibrary      *library;
   PdSyncStatus   *status;
+  PdSyncEngine   *engine;              /* the status's, for per-document progress */
+  GHashTable     *items_by_id;         /* document id -> PdDocumentItem shown (borrowed) */
+  GHashTable     *progress;            /* document id -> percent, while it is being sent */
   char           *query;               /* what is being searched, NULL when not searching */
 
   guint           listing : 1;
+  guint           listed : 1;              /* a listing of this library arrived */
   guint           relist_pending : 1;
   guint           failed : 1;          /* an error page is up */
 };
@@ -82,6 +95,12 @@ pd_library_view_update_page (PdLibraryView *self)
       else
         gtk_stack_set_visible_child_name (self->stack, "no-results");
     }
+  else if (!self->listed)
+    {
+      /* Not "No Documents Yet" before the library said so. */
+      gtk_spinner_set_spinning (self->spinner, TRUE);
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+    }
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->documents)) == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else
@@ -113,6 +132,7 @@ list_job (PdLibrary       *library,
           GCancellable    *cancellable,
           GError         **error)
 {
+  guint max_states = GPOINTER_TO_UINT (data);
   g_autoptr(GPtrArray) inbox = NULL;
   Listing *listing;
 
@@ -148,7 +168,7 @@ list_job (PdLibrary       *library,
     {
       const PdDocument *document = listing->documents->pdata[i];
 
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_cancellable_is_cancelled (cancellable) || (max_states != 0 && i >= max_states))
         break;
       /* A document whose state cannot be read is still listed, without sync words. */
       g_ptr_array_add (listing->states,
@@ -172,8 +192,6 @@ list_cb (GObject      *object,
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
   Listing *listing = NULL;
-  gboolean syncing = FALSE;
-  guint percent = 0;
 
   if (!pd_app_job_finish (result, (gpointer *) &listing, &error))
     {
@@ -193,26 +211,33 @@ list_cb (GObject      *object,
     }
   self->listing = FALSE;
 
-  if (self->status != NULL)
-    {
-      syncing = pd_sync_status_get_syncing (self->status);
-      percent = pd_sync_status_get_percent (self->status);
-    }
+  /* A first listing read only the newest documents' states: the next one reads them all. */
+  if (listing->states->len < listing->documents->len)
+    self->relist_pending = TRUE;
 
   items = g_ptr_array_new_full (listing->documents->len, g_object_unref);
+  g_hash_table_remove_all (self->items_by_id);
   for (guint i = 0; i < listing->documents->len; i++)
     {
       const PdDocument *document = listing->documents->pdata[i];
       const PdSyncState *state = i < listing->states->len ? listing->states->pdata[i] : NULL;
+      gpointer percent = NULL;
+      gboolean uploading;
+      PdDocumentItem *item;
 
-      g_ptr_array_add (items,
-                       pd_document_item_new_with_sync (document, state,
-                                                       g_hash_table_lookup (listing->attention,
-                                                                            &document->id),
-                                                       syncing, percent));
+      uploading = g_hash_table_lookup_extended (self->progress, &document->id, NULL, &percent);
+      item = pd_document_item_new_with_sync (document, state,
+                                             g_hash_table_lookup (listing->attention,
+                                                                  &document->id),
+                                             uploading, GPOINTER_TO_UINT (percent));
+      g_ptr_array_add (items, item);
+      /* The key lives in the item, which the store keeps as long as the table refers to it. */
+      g_hash_table_insert (self->items_by_id,
+                           (gpointer) &pd_document_item_get_document (item)->id, item);
     }
   listing_free (listing);
 
+  self->listed = TRUE;
   g_list_store_splice (self->documents,
                        0, g_list_model_get_n_items (G_LIST_MODEL (self->documents)),
                        items->pdata, items->len);
@@ -226,6 +251,8 @@ list_cb (GObject      *object,
 static void
 pd_library_view_list (PdLibraryView *self)
 {
+  guint max_states = 0;
+
   g_assert (PD_IS_LIBRARY_VIEW (self));
 
   if (self->library == NULL)
@@ -239,8 +266,11 @@ pd_library_view_list (PdLibraryView *self)
 
   self->listing = TRUE;
   self->relist_pending = FALSE;
-  pd_app_job_run (self->library, list_job, NULL, NULL, self->cancellable, list_cb,
-                  g_object_ref (self));
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->documents)) == 0)
+    /* The first rows first; documents further down say where they are a moment later. */
+    max_states = FIRST_LISTING_STATES;
+  pd_app_job_run (self->library, list_job, GUINT_TO_POINTER (max_states), NULL,
+                  self->cancellable, list_cb, g_object_ref (self));
 }
 
 static void
@@ -251,13 +281,10 @@ document_changed_cb (PdLibraryView *self)
 
 /* Rows */
 
-static GtkWidget *
-make_menu_button (gint64      document_id,
-                  const char *name)
+static GMenuModel *
+make_document_menu (gint64 document_id)
 {
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autofree char *label = NULL;
-  GtkWidget *button;
+  GMenu *menu = g_menu_new ();
   struct {
     const char *label;
     const char *action;
@@ -265,6 +292,7 @@ make_menu_button (gint64      document_id,
     { N_("_Open"), "doc.open" },
     { N_("_Export…"), "doc.export" },
     { N_("_History"), "doc.history" },
+    { N_("_Delete…"), "doc.delete" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
@@ -275,19 +303,53 @@ make_menu_button (gint64      document_id,
                                                g_variant_new_int64 (document_id));
       g_menu_append_item (menu, item);
     }
+  return G_MENU_MODEL (menu);
+}
 
-  button = gtk_menu_button_new ();
+/* The popover is made when the menu opens: a row scrolled past never needs one, and making
+ * it for each of the rows a list view keeps would cost more than the rest of the row. */
+static void
+create_menu_popup_cb (GtkMenuButton *button,
+                      gpointer       user_data)
+{
+  gint64 *document_id = g_object_get_data (G_OBJECT (button), "pd-document-id");
+  g_autoptr(GMenuModel) menu = NULL;
+
+  if (document_id == NULL)
+    return;
+  menu = make_document_menu (*document_id);
+  gtk_menu_button_set_menu_model (button, menu);
+}
+
+static GtkWidget *
+make_menu_button (void)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_tooltip_text (button, _("Document Actions"));
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), create_menu_popup_cb, NULL,
+                                         NULL);
+  return button;
+}
+
+/* Points the menu button at the document @document_id called @name. */
+static void
+set_menu_document (GtkWidget  *button,
+                   gint64      document_id,
+                   const char *name)
+{
+  g_autofree char *label = NULL;
+
+  g_object_set_data_full (G_OBJECT (button), "pd-document-id",
+                          g_memdup2 (&document_id, sizeof document_id), g_free);
   /* Translators: accessible label of a document's menu button; %s is the document's name */
   label = g_strdup_printf (_("Actions for “%s”"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
-  return button;
 }
 
 static const char *
@@ -314,75 +376,114 @@ state_icon_name (PdDocumentItem *item)
     }
 }
 
-static GtkWidget *
-create_row_cb (gpointer item,
-               gpointer user_data)
+/* A row of the list view: made once per visible slot (setup), filled with whichever document
+ * scrolls into it (bind). The parts bind fills hang off the row. */
+static void
+row_setup_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
 {
-  PdDocumentItem *document = PD_DOCUMENT_ITEM (item);
-  g_autofree char *status = pd_document_item_dup_status (document);
-  g_autofree char *pages = pd_document_item_dup_pages_label (document);
-  g_autofree char *date = pd_document_item_dup_date_label (document);
-  GtkWidget *row;
-  GtkWidget *box;
-  GtkWidget *label;
-  GtkWidget *icon;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *pages = gtk_label_new (NULL);
+  GtkWidget *date = gtk_label_new (NULL);
+  GtkWidget *menu = make_menu_button ();
 
-  row = adw_action_row_new ();
   /* Names come from users and scanners, states quote error messages: never markup. */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pd_document_item_get_name (document));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row),
-                                    pd_document_item_get_state (document) == PD_DOC_STATE_READY);
-  g_object_set_data_full (G_OBJECT (row), "pd-document-id",
-                          g_memdup2 (&pd_document_item_get_document (document)->id,
-                                     sizeof (gint64)),
-                          g_free);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
-  icon = gtk_image_new_from_icon_name (state_icon_name (document));
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_label_set_xalign (GTK_LABEL (pages), 1.0);
+  gtk_box_append (GTK_BOX (box), pages);
+  gtk_label_set_xalign (GTK_LABEL (date), 1.0);
+  gtk_widget_add_css_class (date, "dim-label");
+  gtk_widget_add_css_class (date, "caption");
+  gtk_box_append (GTK_BOX (box), date);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), menu);
+
+  g_object_set_data (G_OBJECT (row), "pd-icon", icon);
+  g_object_set_data (G_OBJECT (row), "pd-pages", pages);
+  g_object_set_data (G_OBJECT (row), "pd-date", date);
+  g_object_set_data (G_OBJECT (row), "pd-menu", menu);
+  gtk_list_item_set_child (list_item, row);
+}
+
+/* What changes while a document is shown: its status words (the upload progress). */
+static void
+row_update_status (GtkWidget      *row,
+                   PdDocumentItem *document)
+{
+  g_autofree char *status = pd_document_item_dup_status (document);
+  GtkWidget *icon = g_object_get_data (G_OBJECT (row), "pd-icon");
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), state_icon_name (document));
   if (pd_document_item_needs_attention (document))
     gtk_widget_add_css_class (icon, "warning");
+  else
+    gtk_widget_remove_css_class (icon, "warning");
   /* The words say it; the icon lets the eye find states in a long list. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, status,
                                   -1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+}
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  label = gtk_label_new (pages);
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  gtk_box_append (GTK_BOX (box), label);
-  label = gtk_label_new (date);
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_widget_add_css_class (label, "caption");
-  gtk_box_append (GTK_BOX (box), label);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+static void
+row_status_changed_cb (PdDocumentItem *document,
+                       GParamSpec     *pspec,
+                       GtkWidget      *row)
+{
+  row_update_status (row, document);
+}
 
-  if (pd_document_item_get_state (document) == PD_DOC_STATE_READY)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                               make_menu_button (pd_document_item_get_id (document),
-                                                 pd_document_item_get_name (document)));
+static void
+row_bind_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  PdDocumentItem *document = gtk_list_item_get_item (list_item);
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+  g_autofree char *pages = pd_document_item_dup_pages_label (document);
+  g_autofree char *date = pd_document_item_dup_date_label (document);
+  gboolean ready = pd_document_item_get_state (document) == PD_DOC_STATE_READY;
+  GtkWidget *menu = g_object_get_data (G_OBJECT (row), "pd-menu");
 
-  return row;
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pd_document_item_get_name (document));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "pd-pages"), pages);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "pd-date"), date);
+  row_update_status (row, document);
+  gtk_list_item_set_activatable (list_item, ready);
+  gtk_widget_set_visible (menu, ready);
+  if (ready)
+    set_menu_document (menu, pd_document_item_get_id (document),
+                       pd_document_item_get_name (document));
+  g_signal_connect_object (document, "notify::status", G_CALLBACK (row_status_changed_cb), row,
+                           0);
+}
+
+static void
+row_unbind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  PdDocumentItem *document = gtk_list_item_get_item (list_item);
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+
+  if (document != NULL)
+    g_signal_handlers_disconnect_by_func (document, row_status_changed_cb, row);
 }
 
 static const char *
 pd_library_view_lookup_name (PdLibraryView *self,
                              gint64         document_id)
 {
-  GListModel *model = G_LIST_MODEL (self->documents);
+  PdDocumentItem *item = g_hash_table_lookup (self->items_by_id, &document_id);
 
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(PdDocumentItem) item = g_list_model_get_item (model, i);
-
-      if (pd_document_item_get_id (item) == document_id)
-        return pd_document_item_get_name (item);
-    }
-  return "";
+  return item != NULL ? pd_document_item_get_name (item) : "";
 }
 
 /* Search */
@@ -439,6 +540,7 @@ search_cb (GObject      *object,
                                                                                 : "");
       g_autofree char *subtitle = NULL;
       GtkWidget *row = adw_action_row_new ();
+      GtkWidget *menu;
 
       /* Translators: a search result: %u is a page number, %s the text found on it */
       subtitle = g_strdup_printf (_("Page %u: %s"), hit->page_index + 1, snippet);
@@ -449,8 +551,9 @@ search_cb (GObject      *object,
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       g_object_set_data_full (G_OBJECT (row), "pd-document-id",
                               g_memdup2 (&hit->document_id, sizeof (gint64)), g_free);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 make_menu_button (hit->document_id, hit->name));
+      menu = make_menu_button ();
+      set_menu_document (menu, hit->document_id, hit->name);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), menu);
       gtk_list_box_append (self->results_box, row);
     }
   g_debug ("“%s”: %u hits", self->query, hits->len);
@@ -803,6 +906,109 @@ pd_library_view_history (PdLibraryView *self,
                   g_object_ref (self));
 }
 
+/* Delete */
+
+static gboolean
+delete_job (PdLibrary       *library,
+            gpointer         data,
+            gpointer        *result,
+            GDestroyNotify  *result_free,
+            GCancellable    *cancellable,
+            GError         **error)
+{
+  DocumentJob *job = data;
+
+  return pd_library_delete_document (library, job->document_id, error);
+}
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  DocumentJob *job = pd_app_job_get_data (result);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!pd_app_job_finish (result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_library_view_toast (self, error->message);
+      return;
+    }
+  /* Translators: %s is the name of a document that was just deleted */
+  text = g_strdup_printf (_("“%s” deleted"), job->target);
+  pd_library_view_toast (self, text);
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  PdLibraryView *self = PD_LIBRARY_VIEW (user_data);
+  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (dialog), "pd-document-id");
+  const char *name = g_object_get_data (G_OBJECT (dialog), "pd-document-name");
+
+  if (g_strcmp0 (response, "delete") != 0 || self->library == NULL)
+    return;
+  /* The job's target carries the name for the toast: the row is gone by then. */
+  pd_app_job_run (self->library, delete_job, document_job_new (document_id, name),
+                  (GDestroyNotify) document_job_free, self->cancellable, delete_cb,
+                  g_object_ref (self));
+}
+
+static void
+pd_library_view_delete (PdLibraryView *self,
+                        gint64         document_id)
+{
+  PdDocumentItem *item = g_hash_table_lookup (self->items_by_id, &document_id);
+  const PdSyncState *state = item != NULL ? pd_document_item_get_sync_state (item) : NULL;
+  const char *name = pd_library_view_lookup_name (self, document_id);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *heading = NULL;
+  g_autofree char *account = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (self->library == NULL)
+    return;
+
+  /* Translators: %s is a document's name */
+  heading = g_strdup_printf (_("Delete “%s”?"), name);
+  if (state != NULL && state->destination != NULL && state->remote_etag != NULL)
+    {
+      const char *colon = strchr (state->destination, ':');
+
+      account = colon != NULL ? g_strndup (state->destination, colon - state->destination)
+                              : g_strdup (state->destination);
+      /* Translators: %s is the name of the account the document was synced to */
+      body = g_strdup_printf (_("Its PDF, scans and text are removed from this computer. The "
+                                "copy already synced to “%s” stays there: delete it there too "
+                                "if it should go."), account);
+    }
+  else
+    body = g_strdup (_("Its PDF, scans and text are removed from this computer. This cannot be "
+                       "undone."));
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "pd-document-id",
+                          g_memdup2 (&document_id, sizeof document_id), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "pd-document-name", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 document_action_cb (GtkWidget  *widget,
                     const char *action_name,
@@ -819,6 +1025,20 @@ document_action_cb (GtkWidget  *widget,
     pd_library_view_export (self, document_id);
   else if (g_str_equal (action_name, "doc.history"))
     pd_library_view_history (self, document_id);
+  else if (g_str_equal (action_name, "doc.delete"))
+    pd_library_view_delete (self, document_id);
+}
+
+static void
+pd_library_view_list_activate_cb (PdLibraryView *self,
+                                  guint          position,
+                                  GtkListView   *list_view)
+{
+  g_autoptr(PdDocumentItem) item = g_list_model_get_item (G_LIST_MODEL (self->documents),
+                                                          position);
+
+  if (item != NULL && pd_document_item_get_state (item) == PD_DOC_STATE_READY)
+    pd_library_view_open (self, pd_document_item_get_id (item));
 }
 
 static void
@@ -835,7 +1055,28 @@ pd_library_view_row_activated_cb (PdLibraryView *self,
 static void
 status_changed_cb (PdLibraryView *self)
 {
+  /* A pass that ended sends nothing more: no row may still say "Uploading". */
+  if (self->status != NULL && !pd_sync_status_get_syncing (self->status))
+    g_hash_table_remove_all (self->progress);
   pd_library_view_list (self);
+}
+
+/* From the engine, on the main context: how much of one document was sent. Only that row's
+ * words change; the listing after the pass says what its destination confirmed. */
+static void
+document_progress_cb (PdSyncEngine  *engine,
+                      gint64         document_id,
+                      guint64        bytes_done,
+                      guint64        bytes_total,
+                      PdLibraryView *self)
+{
+  PdDocumentItem *item = g_hash_table_lookup (self->items_by_id, &document_id);
+  guint percent = bytes_total > 0 ? (guint) MIN (100, bytes_done * 100 / bytes_total) : 0;
+
+  g_hash_table_insert (self->progress, g_memdup2 (&document_id, sizeof document_id),
+                       GUINT_TO_POINTER (percent));
+  if (item != NULL)
+    pd_document_item_set_upload_progress (item, TRUE, percent);
 }
 
 /* Object */
@@ -851,6 +1092,8 @@ pd_library_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->library, self);
   if (self->status != NULL)
     g_signal_handlers_disconnect_by_data (self->status, self);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
 
   /* The template's root is the bin's child: dropping it drops every template widget (and
    * gtk_widget_dispose_template () would unparent it a second time under AdwBin). */
@@ -858,6 +1101,9 @@ pd_library_view_dispose (GObject *object)
 
   g_clear_object (&self->library);
   g_clear_object (&self->status);
+  g_clear_object (&self->engine);
+  g_clear_pointer (&self->items_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->progress, g_hash_table_unref);
   g_clear_object (&self->documents);
   g_clear_pointer (&self->query, g_free);
 
@@ -890,26 +1136,39 @@ pd_library_view_class_init (PdLibraryViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdLibraryView, stack);
   gtk_widget_class_bind_template_child (widget_class, PdLibraryView, spinner);
   gtk_widget_class_bind_template_child (widget_class, PdLibraryView, error_page);
-  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, list_box);
+  gtk_widget_class_bind_template_child (widget_class, PdLibraryView, list_view);
   gtk_widget_class_bind_template_child (widget_class, PdLibraryView, results_box);
   gtk_widget_class_bind_template_callback (widget_class, pd_library_view_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, pd_library_view_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pd_library_view_list_activate_cb);
 
   gtk_widget_class_install_action (widget_class, "doc.open", "x", document_action_cb);
   gtk_widget_class_install_action (widget_class, "doc.export", "x", document_action_cb);
   gtk_widget_class_install_action (widget_class, "doc.history", "x", document_action_cb);
+  gtk_widget_class_install_action (widget_class, "doc.delete", "x", document_action_cb);
 }
 
 static void
 pd_library_view_init (PdLibraryView *self)
 {
+  g_autoptr(GtkListItemFactory) factory = NULL;
+
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->documents = g_list_store_new (PD_TYPE_DOCUMENT_ITEM);
-  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->documents),
-                           create_row_cb, NULL, NULL);
+  self->items_by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->progress = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (row_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind_cb), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_list_view_set_model (self->list_view,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (
+                             g_object_ref (G_LIST_MODEL (self->documents)))));
   pd_library_view_update_page (self);
 }
 
@@ -939,8 +1198,11 @@ pd_library_view_set_library (PdLibraryView *self,
     g_signal_handlers_disconnect_by_data (self->library, self);
   g_set_object (&self->library, library);
   self->listing = FALSE;
+  self->listed = FALSE;
   self->relist_pending = FALSE;
   self->failed = FALSE;
+  g_hash_table_remove_all (self->items_by_id);
+  g_hash_table_remove_all (self->progress);
   g_list_store_remove_all (self->documents);
 
   if (library != NULL)
@@ -967,16 +1229,25 @@ pd_library_view_set_sync_status (PdLibraryView *self,
     return;
   if (self->status != NULL)
     g_signal_handlers_disconnect_by_data (self->status, self);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
   g_set_object (&self->status, status);
+  g_clear_object (&self->engine);
+  if (status != NULL && pd_sync_status_get_engine (status) != NULL)
+    self->engine = g_object_ref (pd_sync_status_get_engine (status));
+  g_hash_table_remove_all (self->progress);
   if (status != NULL)
     {
+      /* Not the pass's percent: rows say how far their own document is (below). Listing
+       * 20,000 documents again at every percent would keep a worker busy for nothing. */
       g_signal_connect_object (status, "notify::syncing",
-                               G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (status, "notify::percent",
                                G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (status, "notify::inbox-count",
                                G_CALLBACK (status_changed_cb), self, G_CONNECT_SWAPPED);
     }
+  if (self->engine != NULL)
+    g_signal_connect_object (self->engine, "document-progress",
+                             G_CALLBACK (document_progress_cb), self, 0);
   pd_library_view_list (self);
 }
 

@@ -18,6 +18,7 @@
 #include "pd-fs.h"
 #include "pd-import.h"
 #include "pd-library.h"
+#include "pd-library-delete.h"
 #include "pd-library-error.h"
 #include "pd-ocr.h"
 #include "pd-paths.h"
@@ -852,6 +853,41 @@ cmd_export (Cli   *cli,
 }
 
 static int
+cmd_delete (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr(PdDocument) doc = NULL;
+  g_autoptr(PdSyncState) state = NULL;
+  GError *error = NULL;
+
+  if (!parse_options ("delete", "DOC", "Delete a document from this computer.", entries, &argc,
+                      &argv))
+    return PD_EXIT_USAGE;
+  if (argc != 2)
+    {
+      g_printerr ("paperdock-cli delete: name one document.\n");
+      return PD_EXIT_USAGE;
+    }
+  if (!open_library (cli, &error))
+    return pd_cli_fail (error);
+  doc = pd_library_get_document (cli->library, argv[1], &error);
+  if (doc == NULL)
+    return pd_cli_fail (error);
+  state = pd_library_get_sync_state (cli->library, doc->id, NULL);
+  if (!pd_library_delete_document (cli->library, doc->id, &error))
+    return pd_cli_fail (error);
+  /* Deleting here never reaches into an account: the synced copy is the person's to keep. */
+  if (state != NULL && state->remote_etag != NULL)
+    g_print ("Deleted “%s” from this computer. Its synced copy stays on its destination.\n",
+             doc->name);
+  else
+    g_print ("Deleted “%s” from this computer.\n", doc->name);
+  return PD_EXIT_OK;
+}
+
+static int
 cmd_log (Cli   *cli,
          int    argc,
          char **argv)
@@ -971,6 +1007,7 @@ static const Command commands[] = {
   { "show", "DOC", "Show one document and its pages", cmd_show },
   { "search", "QUERY…", "Full-text search", cmd_search },
   { "export", "DOC -o FILE.pdf", "Copy a document's PDF out", cmd_export },
+  { "delete", "DOC", "Delete a document from this computer", cmd_delete },
   { "log", "[DOC]", "Print the journal", cmd_log },
   { "resume", "", "Finish interrupted documents", cmd_resume },
   { "profiles", "SUBCOMMAND…", "Scan profiles: list, show, add, edit, remove, export, import, preview", cmd_profiles },

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pd-document-item.h"
+#include "pd-library-view.h"
 #include "pd-library-sync.h"
 #include "pd-preferences-window.h"
 #include "pd-profile.h"
@@ -216,8 +217,7 @@ test_library_sync_states (Fixture       *f,
   /* After the grace period the PDF goes; the row says where it is now. */
   g_assert_true (pd_library_set_document_evicted (f->library, sent, TRUE, &error));
   g_assert_no_error (error);
-  /* Eviction happens in a sync pass, whose end makes the list read again; here: Refresh. */
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+  /* No Refresh: the library's "document-changed" reaches the view. */
   PD_TEST_WAIT_UNTIL (row_says (f, "Sent", "Synced, stored online only"));
 
   /* While a pass sends, a waiting document says how far it is. */
@@ -597,6 +597,163 @@ test_every_button_labelled (Fixture       *f,
   g_assert_cmpstr (missing->str, ==, "");
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+library_view (Fixture *f)
+{
+  return pd_test_app_find (GTK_WIDGET (f->window), PD_TYPE_LIBRARY_VIEW);
+}
+
+/* Delete from the row menu's action: the confirmation says what stays where, Cancel keeps the
+ * document, Delete removes it here and leaves the synced copy on its destination. */
+static void
+test_library_delete (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdSyncState) state = NULL;
+  g_autoptr(PdDocument) kept = NULL;
+  g_autofree char *remote = NULL;
+  AdwMessageDialog *dialog;
+  PdSyncSummary summary;
+  gint64 sent;
+  gint64 local;
+
+  sent = make_ready (f, "Sent", "%PDF sent", "Share:Invoices");
+  local = make_ready (f, "Local only", "%PDF local", NULL);
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.accepted, ==, 1);
+  state = pd_library_get_sync_state (f->library, sent, &error);
+  g_assert_no_error (error);
+  remote = g_build_filename (f->share, state->remote_path, NULL);
+  g_assert_true (g_file_test (remote, G_FILE_TEST_IS_REGULAR));
+
+  fixture_show (f, "library");
+  PD_TEST_WAIT_UNTIL (row_says (f, "Sent", "Synced"));
+
+  /* A document only here: it cannot come back. Cancel keeps it. */
+  gtk_widget_activate_action (library_view (f), "doc.delete", "x", local);
+  PD_TEST_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Delete “Local only”?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "cannot be undone"));
+  /* Clicked as a person would: the dialog closes itself. */
+  gtk_widget_activate (GTK_WIDGET (pd_test_app_find_button (GTK_WIDGET (dialog), "Cancel")));
+  PD_TEST_WAIT_UNTIL (find_message_dialog () == NULL);
+  pd_test_app_spin (100);
+  kept = pd_library_get_document_by_id (f->library, local, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pd_test_app_find_row (GTK_WIDGET (f->window), "Local only"));
+
+  /* A synced document: the confirmation says its copy on "Share" stays. */
+  gtk_widget_activate_action (library_view (f), "doc.delete", "x", sent);
+  PD_TEST_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Delete “Sent”?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
+                            "The copy already synced to “Share” stays there"));
+  pd_test_app_spin (300);
+  pd_test_app_screenshot (GTK_WIDGET (dialog), "library-delete-confirmation.png");
+  gtk_widget_activate (GTK_WIDGET (pd_test_app_find_button (GTK_WIDGET (dialog), "Delete")));
+
+  /* Gone from the list without a Refresh, gone from the disk, still on the share. */
+  PD_TEST_WAIT_UNTIL (pd_test_app_find_row (GTK_WIDGET (f->window), "Sent") == NULL);
+  g_assert_nonnull (pd_test_app_find_row (GTK_WIDGET (f->window), "Local only"));
+  g_assert_false (g_file_test (state->pdf_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (remote, G_FILE_TEST_IS_REGULAR));
+  g_assert_null (pd_library_get_document_by_id (f->library, sent, &error));
+  g_assert_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND);
+}
+
+typedef struct {
+  gint64  document_id;
+  guint64 done;
+  guint64 total;
+} ProgressEvent;
+
+static void
+record_progress_cb (PdSyncEngine *engine,
+                    gint64        document_id,
+                    guint64       done,
+                    guint64       total,
+                    GArray       *events)
+{
+  ProgressEvent event = { document_id, done, total };
+
+  g_array_append_val (events, event);
+}
+
+/* Each row says how far its own document is; a pass with no grace period evicts what it sent,
+ * and the rows say so without a Refresh. */
+static void
+test_library_progress_and_eviction (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (ProgressEvent));
+  PdSyncSummary summary;
+  gint64 first;
+  gint64 second;
+  guint started = 0;
+  guint finished = 0;
+
+  first = make_ready (f, "First", "%PDF first", "Share:");
+  second = make_ready (f, "Second", "%PDF second!", "Share:");
+  g_assert_true (pd_library_set_setting (f->library, PD_SETTING_EVICT_GRACE_HOURS, "0",
+                                         &error));
+  g_assert_no_error (error);
+
+  fixture_show (f, "library");
+  PD_TEST_WAIT_UNTIL (row_says (f, "First", "Waiting to upload"));
+  g_assert_cmpstr (row_subtitle (f, "Second"), ==, "Waiting to upload");
+
+  /* The engine's word about one document changes that row only. */
+  g_signal_emit_by_name (f->engine, "document-progress", first, (guint64) 40, (guint64) 100);
+  PD_TEST_WAIT_UNTIL (row_says (f, "First", "Uploading 40 %"));
+  g_assert_cmpstr (row_subtitle (f, "Second"), ==, "Waiting to upload");
+  pd_test_app_spin (200);
+  pd_test_app_screenshot (GTK_WIDGET (f->window), "library-uploading.png");
+
+  /* A real pass tells when each document starts and when its destination confirmed it. */
+  g_signal_connect (f->engine, "document-progress", G_CALLBACK (record_progress_cb), events);
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.accepted, ==, 2);
+  g_assert_cmpuint (summary.evicted, ==, 2);
+  pd_test_app_spin (100);
+  g_signal_handlers_disconnect_by_func (f->engine, record_progress_cb, events);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const ProgressEvent *event = &g_array_index (events, ProgressEvent, i);
+      guint64 size = event->document_id == first ? strlen ("%PDF first")
+                                                 : strlen ("%PDF second!");
+
+      g_assert_true (event->document_id == first || event->document_id == second);
+      g_assert_cmpuint (event->total, ==, size);
+      if (event->done == 0)
+        started++;
+      else if (event->done == size)
+        finished++;
+    }
+  g_assert_cmpuint (started, ==, 2);
+  g_assert_cmpuint (finished, ==, 2);
+
+  /* Evicted in that pass: no Refresh. */
+  PD_TEST_WAIT_UNTIL (row_says (f, "First", "Synced, stored online only"));
+  PD_TEST_WAIT_UNTIL (row_says (f, "Second", "Synced, stored online only"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -611,6 +768,8 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/app/library/sync-states", test_library_sync_states);
   ADD ("/app/library/search", test_library_search);
+  ADD ("/app/library/delete", test_library_delete);
+  ADD ("/app/library/progress-and-eviction", test_library_progress_and_eviction);
   ADD ("/app/inbox/keep-both", test_inbox_keep_both);
   ADD ("/app/preferences/grace-and-preview", test_preferences);
   ADD ("/app/preferences/test-account", test_preferences_test_account);

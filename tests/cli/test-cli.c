@@ -369,6 +369,33 @@ test_sealed_by_default (void)
   g_assert_nonnull (strstr (text, "Harbour"));
 }
 
+/* delete: the document, its pages and its text are gone from the library, and its PDF from disk. */
+static void
+test_delete (void)
+{
+  g_autoptr(PdTestEnv) env = pd_test_env_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *pdf = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *hits = NULL;
+  JsonObject *doc;
+
+  doc = scan_demo (env, "1", &node);
+  pdf = g_strdup (json_object_get_string_member (doc, "pdf"));
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "delete",
+                                    json_object_get_string_member (doc, "uuid"), NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Deleted"));
+  g_assert_false (g_file_test (pdf, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (pd_test_run_cli (env, &out, NULL, "list", "--json", NULL), ==, 0);
+  list = pd_test_parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 0);
+  g_assert_cmpint (pd_test_run_cli (env, &hits, NULL, "search", "Harbour", NULL), ==, 0);
+  g_assert_null (strstr (hits, "Harbour"));
+  g_assert_cmpint (pd_test_run_cli (env, NULL, NULL, "delete", "no-such-document", NULL), ==, 4);
+}
+
 static void
 test_library_location (void)
 {
@@ -871,6 +898,7 @@ main (int    argc,
   g_test_add_func ("/cli/unknown", test_unknown_device);
   g_test_add_func ("/cli/library-location", test_library_location);
   g_test_add_func ("/cli/sealed-by-default", test_sealed_by_default);
+  g_test_add_func ("/cli/delete", test_delete);
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/import-cropped-turned", test_import_cropped_and_turned);
   g_test_add_func ("/cli/profile-separation", test_profile_separation);
