@@ -7,6 +7,7 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
+#include "pd-app-image.h"
 #include "pd-page-viewer.h"
 
 #define VIEW_MAX_PIXELS 1600
@@ -57,13 +58,8 @@ load_thread (GTask        *task,
   LoadData *data = task_data;
   GError *error = NULL;
 
-  if (gdk_pixbuf_get_file_info (data->path, &data->width, &data->height) == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "“%s” is not an image this viewer can show.", data->path);
-      return;
-    }
-  data->pixbuf = gdk_pixbuf_new_from_file_at_size (data->path, VIEW_MAX_PIXELS, VIEW_MAX_PIXELS, &error);
+  data->pixbuf = pd_app_load_image (data->path, VIEW_MAX_PIXELS, VIEW_MAX_PIXELS, &data->width,
+                                    &data->height, &error);
   if (data->pixbuf == NULL)
     {
       g_task_return_error (task, error);

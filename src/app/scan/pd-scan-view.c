@@ -16,6 +16,7 @@
 #include "pd-pipeline.h"
 #include "pd-profile.h"
 #include "pd-scan-page.h"
+#include "pd-app-image.h"
 #include "pd-scan-view.h"
 #include "pd-scanner.h"
 
@@ -587,7 +588,7 @@ refresh_thread (GTask        *task,
 
       if (g_hash_table_contains (data->decoded, path))
         continue;
-      pixbuf = gdk_pixbuf_new_from_file_at_size (path, THUMBNAIL_SIZE, THUMBNAIL_SIZE, NULL);
+      pixbuf = pd_app_load_image (path, THUMBNAIL_SIZE, THUMBNAIL_SIZE, NULL, NULL, NULL);
       if (pixbuf != NULL)
         g_hash_table_insert (data->thumbnails, g_memdup2 (&page->id, sizeof page->id), pixbuf);
     }
