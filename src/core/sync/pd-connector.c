@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pd-connector.h"
+#include "pd-sync-private.h"
 
 G_DEFINE_BOXED_TYPE (PdRemoteInfo, pd_remote_info, pd_remote_info_copy, pd_remote_info_free)
 
@@ -65,9 +66,133 @@ static gboolean pd_connector_real_test_finish (PdConnector   *self,
 
 G_DEFINE_INTERFACE (PdConnector, pd_connector, G_TYPE_OBJECT)
 
+/* Connectors built on blocking calls: the async methods run their thread functions. */
+
+static void
+connector_op_free (PdConnectorOp *op)
+{
+  g_free (op->local_path);
+  g_free (op->remote_path);
+  g_free (op->expected_etag);
+  g_clear_pointer (&op->metadata, g_hash_table_unref);
+  g_free (op);
+}
+
+static void
+run_in_thread (PdConnector         *self,
+               GTaskThreadFunc      func,
+               gpointer             source_tag,
+               const char          *local_path,
+               const char          *remote_path,
+               const char          *expected_etag,
+               GHashTable          *metadata,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  PdConnectorOp *op = g_new0 (PdConnectorOp, 1);
+
+  g_return_if_fail (func != NULL);
+
+  op->local_path = g_strdup (local_path);
+  op->remote_path = g_strdup (remote_path);
+  op->expected_etag = g_strdup (expected_etag);
+  op->metadata = metadata != NULL ? g_hash_table_ref (metadata) : NULL;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, op, (GDestroyNotify) connector_op_free);
+  g_task_run_in_thread (task, func);
+}
+
+static void
+threaded_upload_async (PdConnector         *self,
+                       const char          *local_path,
+                       const char          *remote_path,
+                       const char          *expected_etag,
+                       GHashTable          *metadata,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  run_in_thread (self, PD_CONNECTOR_GET_IFACE (self)->upload_thread, threaded_upload_async,
+                 local_path, remote_path, expected_etag, metadata, cancellable, callback,
+                 user_data);
+}
+
+static void
+threaded_stat_async (PdConnector         *self,
+                     const char          *remote_path,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  run_in_thread (self, PD_CONNECTOR_GET_IFACE (self)->stat_thread, threaded_stat_async, NULL,
+                 remote_path, NULL, NULL, cancellable, callback, user_data);
+}
+
+static void
+threaded_download_async (PdConnector         *self,
+                         const char          *remote_path,
+                         const char          *local_path,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  run_in_thread (self, PD_CONNECTOR_GET_IFACE (self)->download_thread, threaded_download_async,
+                 local_path, remote_path, NULL, NULL, cancellable, callback, user_data);
+}
+
+static void
+threaded_delete_async (PdConnector         *self,
+                       const char          *remote_path,
+                       const char          *expected_etag,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  run_in_thread (self, PD_CONNECTOR_GET_IFACE (self)->delete_thread, threaded_delete_async, NULL,
+                 remote_path, expected_etag, NULL, cancellable, callback, user_data);
+}
+
+static gboolean
+threaded_info_finish (PdConnector   *self,
+                      GAsyncResult  *result,
+                      PdRemoteInfo **info,
+                      GError       **error)
+{
+  g_autoptr(PdRemoteInfo) ret = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  ret = g_task_propagate_pointer (G_TASK (result), error);
+  if (ret == NULL)
+    return FALSE;
+  if (info != NULL)
+    *info = g_steal_pointer (&ret);
+  return TRUE;
+}
+
+static gboolean
+threaded_delete_finish (PdConnector   *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 pd_connector_default_init (PdConnectorInterface *iface)
 {
+  iface->upload_async = threaded_upload_async;
+  iface->upload_finish = threaded_info_finish;
+  iface->stat_async = threaded_stat_async;
+  iface->stat_finish = threaded_info_finish;
+  iface->download_async = threaded_download_async;
+  iface->download_finish = threaded_info_finish;
+  iface->delete_async = threaded_delete_async;
+  iface->delete_finish = threaded_delete_finish;
   iface->test_async = pd_connector_real_test_async;
   iface->test_finish = pd_connector_real_test_finish;
 

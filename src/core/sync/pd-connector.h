@@ -81,6 +81,14 @@ struct _PdConnectorInterface
   gboolean (*delete_finish)   (PdConnector          *self,
                                GAsyncResult         *result,
                                GError              **error);
+  /* A connector that works with blocking calls sets these instead of the _async/_finish pairs
+   * above: each runs in a GTask thread with a PdConnectorOp (pd-sync-private.h) as task data and
+   * returns a PdRemoteInfo (g_task_return_pointer; a boolean for delete) or an error. */
+  GTaskThreadFunc upload_thread;
+  GTaskThreadFunc stat_thread;
+  GTaskThreadFunc download_thread;
+  GTaskThreadFunc delete_thread;
+
   /* Optional: the default uploads a small probe file to the root and deletes it again. */
   void     (*test_async)      (PdConnector          *self,
                                GCancellable         *cancellable,

@@ -83,22 +83,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PdOnedriveConnector, pd_onedrive_connector, G_TYP
                                G_IMPLEMENT_INTERFACE (PD_TYPE_CONNECTOR,
                                                       pd_onedrive_connector_iface_init))
 
-typedef struct {
-  char       *local_path;
-  char       *remote_path;
-  char       *expected_etag;
-  GHashTable *metadata;
-} OpData;
-
-static void
-op_data_free (OpData *data)
-{
-  g_free (data->local_path);
-  g_free (data->remote_path);
-  g_free (data->expected_etag);
-  g_clear_pointer (&data->metadata, g_hash_table_unref);
-  g_free (data);
-}
+typedef PdConnectorOp OpData;
 
 /* Parsing what Graph answers: total over any input (the fuzzers feed it anything). */
 
@@ -1810,117 +1795,6 @@ delete_thread (GTask        *task,
 
 /* Interface */
 
-static GTask *
-new_task (PdOnedriveConnector *self,
-          gpointer             source_tag,
-          const char          *local_path,
-          const char          *remote_path,
-          const char          *expected_etag,
-          GHashTable          *metadata,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  OpData *data = g_new0 (OpData, 1);
-
-  data->local_path = g_strdup (local_path);
-  data->remote_path = g_strdup (remote_path);
-  data->expected_etag = g_strdup (expected_etag);
-  data->metadata = metadata != NULL ? g_hash_table_ref (metadata) : NULL;
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
-  return task;
-}
-
-static gboolean
-propagate_info (PdConnector   *self,
-                GAsyncResult  *result,
-                PdRemoteInfo **info,
-                GError       **error)
-{
-  g_autoptr(PdRemoteInfo) ret = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  ret = g_task_propagate_pointer (G_TASK (result), error);
-  if (ret == NULL)
-    return FALSE;
-  if (info != NULL)
-    *info = g_steal_pointer (&ret);
-  return TRUE;
-}
-
-static void
-pd_onedrive_connector_upload_async (PdConnector         *connector,
-                                    const char          *local_path,
-                                    const char          *remote_path,
-                                    const char          *expected_etag,
-                                    GHashTable          *metadata,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = new_task (PD_ONEDRIVE_CONNECTOR (connector),
-                                    pd_onedrive_connector_upload_async, local_path, remote_path,
-                                    expected_etag, metadata, cancellable, callback, user_data);
-
-  g_task_run_in_thread (task, upload_thread);
-}
-
-static void
-pd_onedrive_connector_stat_async (PdConnector         *connector,
-                                  const char          *remote_path,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = new_task (PD_ONEDRIVE_CONNECTOR (connector),
-                                    pd_onedrive_connector_stat_async, NULL, remote_path, NULL,
-                                    NULL, cancellable, callback, user_data);
-
-  g_task_run_in_thread (task, stat_thread);
-}
-
-static void
-pd_onedrive_connector_download_async (PdConnector         *connector,
-                                      const char          *remote_path,
-                                      const char          *local_path,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = new_task (PD_ONEDRIVE_CONNECTOR (connector),
-                                    pd_onedrive_connector_download_async, local_path,
-                                    remote_path, NULL, NULL, cancellable, callback, user_data);
-
-  g_task_run_in_thread (task, download_thread);
-}
-
-static void
-pd_onedrive_connector_delete_async (PdConnector         *connector,
-                                    const char          *remote_path,
-                                    const char          *expected_etag,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = new_task (PD_ONEDRIVE_CONNECTOR (connector),
-                                    pd_onedrive_connector_delete_async, NULL, remote_path,
-                                    expected_etag, NULL, cancellable, callback, user_data);
-
-  g_task_run_in_thread (task, delete_thread);
-}
-
-static gboolean
-pd_onedrive_connector_delete_finish (PdConnector   *connector,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static const char *
 pd_onedrive_connector_get_display_name (PdConnector *connector)
 {
@@ -1931,14 +1805,10 @@ static void
 pd_onedrive_connector_iface_init (PdConnectorInterface *iface)
 {
   iface->get_display_name = pd_onedrive_connector_get_display_name;
-  iface->upload_async = pd_onedrive_connector_upload_async;
-  iface->upload_finish = propagate_info;
-  iface->stat_async = pd_onedrive_connector_stat_async;
-  iface->stat_finish = propagate_info;
-  iface->download_async = pd_onedrive_connector_download_async;
-  iface->download_finish = propagate_info;
-  iface->delete_async = pd_onedrive_connector_delete_async;
-  iface->delete_finish = pd_onedrive_connector_delete_finish;
+  iface->upload_thread = upload_thread;
+  iface->stat_thread = stat_thread;
+  iface->download_thread = download_thread;
+  iface->delete_thread = delete_thread;
 }
 
 /* The HTTP debug log (G_MESSAGES_DEBUG=pd-sync) prints headers only. libsoup masks none of

@@ -1,5 +1,6 @@
 /* pd-sync-private.h: helpers the connectors of the sync stage share and callers never need:
- * checking a remote path, and filling a PdSyncError's side fields. */
+ * the task data of their thread functions, checking a remote path, and filling a PdSyncError's
+ * side fields. */
 #pragma once
 
 #include <gio/gio.h>
@@ -7,6 +8,14 @@
 #include "pd-sync-error.h"
 
 G_BEGIN_DECLS
+
+/* What a connector's thread functions get as task data (PdConnectorInterface's *_thread). */
+typedef struct {
+  char       *local_path;
+  char       *remote_path;
+  char       *expected_etag;
+  GHashTable *metadata;
+} PdConnectorOp;
 
 char   **_pd_sync_split_remote_path   (const char   *remote_path,
                                        GError      **error);
