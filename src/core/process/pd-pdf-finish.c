@@ -100,8 +100,18 @@ pd_pdf_finish (const char                *path,
 
   /* The PDF may be sealed (pd-vault.h): qpdf reads the plaintext from memory, and the result
    * is sealed again on its way back to the disk by pd_fs_write_durable (). */
-  if (!pd_vault_get_contents (path, &plain, &plain_len, error))
-    return FALSE;
+  {
+    g_autoptr(GError) read_error = NULL;
+
+    if (!pd_vault_get_contents (path, &plain, &plain_len, &read_error))
+      {
+        /* the PDF's problem, said with its name, as qpdf's own errors are */
+        g_set_error (error, PD_PROCESS_ERROR, PD_PROCESS_ERROR_PDF_FAILED,
+                     "“%s” could not be %s: %s", name, encrypt ? "encrypted" : "optimized for the web",
+                     read_error->message);
+        return FALSE;
+      }
+  }
   if (qpdf_read_memory (q, path, plain, plain_len, NULL) & QPDF_ERRORS)
     {
       set_qpdf_error (error, q, encrypt ? "encrypted" : "optimized for the web", path);
