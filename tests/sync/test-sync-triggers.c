@@ -151,6 +151,8 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
+  /* A pass still running holds the engine and reports after this fixture is gone. */
+  g_signal_handlers_disconnect_by_data (f->engine, f);
   g_clear_object (&f->engine);
   /* let a pass that was running end and release what it holds */
   while (g_main_context_iteration (NULL, FALSE))
