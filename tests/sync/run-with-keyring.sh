@@ -11,6 +11,13 @@ unset DBUS_SESSION_BUS_ADDRESS
 # The tests isolate XDG_DATA_DIRS, so GNOME's proxy module would find no GSettings schemas;
 # everything here is on loopback anyway.
 export GIO_USE_PROXY_RESOLVER=dummy
+# The session bus and the keyring get no display: a locked keyring (a test locks it on purpose)
+# would otherwise start a password prompt window on it that nobody answers. The test itself
+# gets the display back.
+export PD_TEST_DISPLAY="${DISPLAY-}" PD_TEST_WAYLAND_DISPLAY="${WAYLAND_DISPLAY-}"
+unset DISPLAY WAYLAND_DISPLAY
 dbus-run-session -- sh -c '
   printf %s "paperdock-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  [ -z "$PD_TEST_DISPLAY" ] || export DISPLAY="$PD_TEST_DISPLAY"
+  [ -z "$PD_TEST_WAYLAND_DISPLAY" ] || export WAYLAND_DISPLAY="$PD_TEST_WAYLAND_DISPLAY"
   exec "$@"' sh "$@"
