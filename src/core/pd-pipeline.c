@@ -388,6 +388,24 @@ store_page_analysis (PdBatch       *batch,
   return TRUE;
 }
 
+typedef struct {
+  PdBatch *batch;
+  gint64   document_id;
+  guint    index;
+} StageData;
+
+/* On the worker, from inside the page processor. */
+static void
+page_stage_cb (PdPageProcessStage  stage,
+               gpointer            user_data)
+{
+  StageData *data = user_data;
+
+  if (stage == PD_PAGE_PROCESS_READING_TEXT)
+    emit_later (data->batch, PAGE_STAGE, data->document_id, data->index, PD_PAGE_STAGE_READING_TEXT,
+                0, NULL);
+}
+
 static void
 run_page_job (Job *job)
 {
@@ -404,12 +422,17 @@ run_page_job (Job *job)
   uuid = batch->document->uuid;
   g_mutex_unlock (&batch->mutex);
 
-  /* Enhancing and reading are one call of the page processor, which has no progress hook yet:
-   * "reading text" cannot be told apart from it here, so a page goes from enhancing to done. */
+  /* Emissions are idle sources queued in order, so each page tells enhancing, reading text and
+   * done (or failed) in that order. */
   emit_later (batch, PAGE_STAGE, document_id, job->index, PD_PAGE_STAGE_ENHANCING, 0, NULL);
   prefix = g_strdup_printf ("%s-p%04u", uuid, job->index + 1);
-  result = pd_page_process (job->spool_path, job->dpi, batch->process,
-                            pd_library_get_pages_dir (library), prefix, NULL, &error);
+  {
+    StageData stage = { batch, document_id, job->index };
+
+    result = pd_page_process_full (job->spool_path, job->dpi, batch->process,
+                                   pd_library_get_pages_dir (library), prefix, page_stage_cb, &stage,
+                                   NULL, &error);
+  }
   if (result != NULL &&
       pd_library_set_page_recognized (library, job->page_id, result->image_path, result->encoding,
                                       result->skew_degrees, result->text, result->mean_confidence,
@@ -764,19 +787,20 @@ discard_empty_document (PdLibrary  *library,
     g_warning ("Could not remove an empty document: %s", error->message);
 }
 
-/* Whether every page of @document_id is a separator sheet (a batch cut right after one). */
-static gboolean
-part_is_only_separators (PdLibrary *library,
-                         gint64     document_id)
+/* How many pages @document_id has if every one is a separator sheet (a batch cut right after
+ * one), else 0. */
+static guint
+count_if_only_separators (PdLibrary *library,
+                          gint64     document_id)
 {
   g_autoptr(GPtrArray) pages = pd_library_list_pages (library, document_id, NULL);
 
-  if (pages == NULL || pages->len == 0)
-    return FALSE;
+  if (pages == NULL)
+    return 0;
   for (guint i = 0; i < pages->len; i++)
     if (!((PdPage *) pages->pdata[i])->is_separator)
-      return FALSE;
-  return TRUE;
+      return 0;
+  return pages->len;
 }
 
 static GPtrArray *
@@ -916,12 +940,16 @@ run_finish_job (Job *job)
         PdDocument *part = g_ptr_array_index (parts, i);
         g_autoptr(GError) part_error = NULL;
         PdDocument *finished;
+        guint n_separators;
 
         /* The profile is recorded before the PDF exists, so every later edit makes the PDF
          * again with the same protection. */
-        if (part_is_only_separators (library, part->id))
+        if ((n_separators = count_if_only_separators (library, part->id)) > 0)
           {
-            discard_empty_document (library, part->id, "only separator sheets");
+            g_autofree char *why = g_strdup_printf ("only separator sheets: %u pages",
+                                                    n_separators);
+
+            discard_empty_document (library, part->id, why);
             continue;
           }
         if ((batch->profile == NULL ||

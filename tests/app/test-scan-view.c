@@ -2,8 +2,9 @@
  * demo scanner, SANE's test backend, tesseract and the library: a required profile keeps Scan
  * off until one is picked; a demo scan shows a thumbnail per page whose state reaches Done;
  * turning, deleting (and undoing), reordering change the library and the PDF (read back with
- * poppler); the page viewer outlines the recognized words; a jammed feeder says so, with what
- * to do, and the pages already scanned stay. Screenshots are left beside the test log. */
+ * poppler); the page viewer outlines the recognized words; a crop dragged over the viewer and
+ * a new scan of one page change the page's image and its PDF page; a jammed feeder says so,
+ * with what to do, and the pages already scanned stay. Screenshots are left beside the test log. */
 #define G_LOG_DOMAIN "pd-test"
 
 #include "config.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "pd-library.h"
+#include "pd-library-pages.h"
 #include "pd-page-viewer.h"
 #include "pd-profile.h"
 #include "pd-scan-page.h"
@@ -323,6 +325,119 @@ open_pdf (PdLibrary *library,
 }
 
 static void
+pdf_page_size (PdLibrary *library,
+               gint64     document_id,
+               int        index,
+               double    *width,
+               double    *height)
+{
+  g_autoptr(PopplerDocument) pdf = open_pdf (library, document_id);
+  g_autoptr(PopplerPage) page = poppler_document_get_page (pdf, index);
+
+  g_assert_nonnull (page);
+  poppler_page_get_size (page, width, height);
+}
+
+static gboolean
+action_enabled (GtkWidget  *view,
+                const char *action)
+{
+  GtkWidget *button = find_widget (view, is_action_button, action);
+
+  g_assert_nonnull (button);
+  return gtk_widget_is_sensitive (button);
+}
+
+static GtkGesture *
+find_drag_gesture (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_DRAG (controller))
+        return GTK_GESTURE (controller);
+    }
+  return NULL;
+}
+
+static char *
+dup_shown_image_path (GtkWidget *view,
+                      gint64     page_id)
+{
+  GListModel *pages = pd_scan_view_get_pages (PD_SCAN_VIEW (view));
+
+  for (guint i = 0; i < g_list_model_get_n_items (pages); i++)
+    {
+      g_autoptr(PdScanPage) page = g_list_model_get_item (pages, i);
+
+      if (page->page_id == page_id && page->state == PD_SCAN_PAGE_DONE)
+        return g_strdup (page->image_path);
+    }
+  return NULL;
+}
+
+/* Crops the page shown in the viewer to its middle by a drag, as a person would, and applies
+ * it: the page's image and its PDF page become about half as wide and high. */
+static void
+crop_in_viewer (GtkWidget    *view,
+                PdPageViewer *viewer,
+                PdLibrary    *library,
+                gint64        document_id,
+                gint64        page_id)
+{
+  g_autoptr(PdPage) before = pd_library_get_page (library, page_id, NULL);
+  g_autoptr(PdPage) after = NULL;
+  g_autofree char *shown = NULL;
+  GtkGesture *drag = find_drag_gesture (GTK_WIDGET (viewer));
+  double w0, h0, w1, h1;
+  int width = gtk_widget_get_width (GTK_WIDGET (viewer));
+  int height = gtk_widget_get_height (GTK_WIDGET (viewer));
+  PdPageRect selection;
+
+  g_assert_nonnull (before);
+  g_assert_nonnull (drag);
+  g_assert_cmpuint (before->image_width, >, 1000);
+  pdf_page_size (library, document_id, 0, &w0, &h0);
+
+  /* Off until asked: a drag over the page selects nothing. */
+  g_assert_false (action_enabled (view, "scan.apply-crop"));
+  g_assert_true (action_enabled (view, "scan.crop"));
+  g_assert_true (gtk_widget_activate_action (view, "scan.crop", NULL));
+  g_assert_true (pd_page_viewer_get_cropping (viewer));
+  g_assert_false (action_enabled (view, "scan.apply-crop"));
+
+  g_signal_emit_by_name (drag, "drag-begin", width / 4.0, height / 4.0);
+  g_signal_emit_by_name (drag, "drag-update", width / 2.0, height / 2.0);
+  g_signal_emit_by_name (drag, "drag-end", width / 2.0, height / 2.0);
+  g_assert_true (pd_page_viewer_get_selection (viewer, &selection));
+  g_assert_cmpuint (selection.width, >, before->image_width * 45 / 100);
+  g_assert_cmpuint (selection.width, <, before->image_width * 55 / 100);
+  g_assert_true (action_enabled (view, "scan.apply-crop"));
+  /* The viewer with its crop bar: below the batch, out of the window's first screen. */
+  save_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (viewer), GTK_TYPE_BOX), "scan-crop.png");
+
+  g_assert_true (gtk_widget_activate_action (view, "scan.apply-crop", NULL));
+  g_assert_false (pd_page_viewer_get_cropping (viewer));
+  WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 30000);
+
+  after = pd_library_get_page (library, page_id, NULL);
+  g_assert_nonnull (after);
+  g_assert_cmpuint (after->image_width, ==, selection.width);
+  g_assert_cmpuint (after->image_height, ==, selection.height);
+  pdf_page_size (library, document_id, 0, &w1, &h1);
+  g_assert_cmpfloat (w1, <, w0 * 0.55);
+  g_assert_cmpfloat (w1, >, w0 * 0.45);
+  g_assert_cmpfloat (h1, <, h0 * 0.55);
+  /* The tile shows the new image (its thumbnail is decoded from it), and so does the viewer. */
+  WAIT_UNTIL ((shown = dup_shown_image_path (view, page_id)) != NULL &&
+              g_strcmp0 (shown, after->image_path) == 0);
+  WAIT_UNTIL (pd_page_viewer_is_loaded (viewer));
+}
+
+static void
 test_scan_and_edit (void)
 {
   PdLibrary *library = open_library ();
@@ -425,6 +540,41 @@ test_scan_and_edit (void)
     g_assert_true (gtk_widget_activate_action (view, "scan.show-words", NULL));
     WAIT_UNTIL (pd_page_viewer_get_n_words_drawn (viewer) > 20);
     save_screenshot (view, "scan-viewer-words.png");
+    g_assert_true (gtk_widget_activate_action (view, "scan.show-words", NULL));
+
+    crop_in_viewer (view, viewer, library, document_id, third_id);
+
+    /* Scan the cropped page again from the demo scanner: a whole page takes its place, with
+     * its id and place kept, in the library, the PDF and the preview. */
+    {
+      g_autoptr(PdPage) cropped = pd_library_get_page (library, third_id, NULL);
+      g_autoptr(PdPage) rescanned = NULL;
+      g_autofree char *shown = NULL;
+      double w, h, w0, h0;
+
+      pdf_page_size (library, document_id, 0, &w0, &h0);
+      select_tile (view, 0);
+      g_assert_true (action_enabled (view, "scan.rescan-page"));
+      g_assert_true (gtk_widget_activate_action (view, "scan.rescan-page", NULL));
+      g_assert_true (pd_scan_view_get_busy (PD_SCAN_VIEW (view)));
+      WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 60000);
+      g_assert_null (find_widget (view, is_shown_label_containing, "Went Wrong"));
+
+      rescanned = pd_library_get_page (library, third_id, NULL);
+      g_assert_nonnull (rescanned);
+      g_assert_cmpint (rescanned->state, ==, PD_PAGE_STATE_RECOGNIZED);
+      g_assert_cmpstr (rescanned->image_path, !=, cropped->image_path);
+      g_assert_cmpuint (rescanned->image_width, >, cropped->image_width * 3 / 2);
+      g_assert_nonnull (rescanned->text);
+      g_assert_cmpuint (strlen (rescanned->text), >, 100);
+      g_assert_cmpint (page_id_at (library, document_id, 0, &n_pages), ==, third_id);
+      g_assert_cmpuint (n_pages, ==, 5);
+      pdf_page_size (library, document_id, 0, &w, &h);
+      g_assert_cmpfloat (w, >, w0 * 1.5);
+      WAIT_UNTIL ((shown = dup_shown_image_path (view, third_id)) != NULL &&
+                  g_strcmp0 (shown, rescanned->image_path) == 0);
+      save_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (viewer), GTK_TYPE_BOX), "scan-rescanned.png");
+    }
     g_assert_true (gtk_widget_activate_action (view, "scan.close-viewer", NULL));
   }
 

@@ -1,17 +1,21 @@
 /* pd-page-viewer.c: the page viewer (see pd-page-viewer.h). The image is decoded at most
  * VIEW_MAX_PIXELS on its long side in a worker thread: a 300 dpi page is never decoded on the
- * main thread. Word boxes come in pixels of the full image and are scaled when drawn. */
+ * main thread. Word boxes come in pixels of the full image and are scaled when drawn; so is the
+ * crop selection, kept in pixels of the full image whatever the zoom. */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <string.h>
 
 #include "pd-app-image.h"
 #include "pd-page-viewer.h"
 
 #define VIEW_MAX_PIXELS 1600
 #define BASE_WIDTH      480.0
+/* A selection smaller than this (in image pixels) is a click, not a crop. */
+#define MIN_SELECTION   16
 
 struct _PdPageViewer
 {
@@ -26,7 +30,18 @@ struct _PdPageViewer
   double        zoom;
   gboolean      show_words;
   guint         n_words_drawn;
+  gboolean      cropping;
+  gboolean      has_selection;
+  double        drag_x, drag_y;   /* where the drag started, image pixels */
+  PdPageRect    selection;        /* image pixels */
 };
+
+enum {
+  SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (PdPageViewer, pd_page_viewer, GTK_TYPE_WIDGET)
 
@@ -90,6 +105,8 @@ load_cb (GObject      *object,
   self->words = g_steal_pointer (&data->words);
   self->full_width = data->width;
   self->full_height = data->height;
+  /* A selection belongs to the image it was made on. */
+  pd_page_viewer_set_selection (self, NULL);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -125,10 +142,31 @@ pd_page_viewer_snapshot (GtkWidget   *widget,
     return;
   height = width * self->full_height / self->full_width;
   gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  scale = width / self->full_width;
+  if (self->has_selection)
+    {
+      /* What the crop leaves out is dimmed; what it keeps is outlined. */
+      GdkRGBA shade = { 0, 0, 0, 0.45 };
+      GdkRGBA edge = { 0.21, 0.52, 0.89, 1 };
+      float x0 = (float) (self->selection.x * scale);
+      float y0 = (float) (self->selection.y * scale);
+      float x1 = (float) ((self->selection.x + self->selection.width) * scale);
+      float y1 = (float) ((self->selection.y + self->selection.height) * scale);
+      graphene_rect_t kept = GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0);
+      GskRoundedRect rounded;
+      float widths[4] = { 2, 2, 2, 2 };
+      GdkRGBA edges[4] = { edge, edge, edge, edge };
+
+      gtk_snapshot_append_color (snapshot, &shade, &GRAPHENE_RECT_INIT (0, 0, (float) width, y0));
+      gtk_snapshot_append_color (snapshot, &shade, &GRAPHENE_RECT_INIT (0, y1, (float) width, (float) height - y1));
+      gtk_snapshot_append_color (snapshot, &shade, &GRAPHENE_RECT_INIT (0, y0, x0, y1 - y0));
+      gtk_snapshot_append_color (snapshot, &shade, &GRAPHENE_RECT_INIT (x1, y0, (float) width - x1, y1 - y0));
+      gsk_rounded_rect_init_from_rect (&rounded, &kept, 0);
+      gtk_snapshot_append_border (snapshot, &rounded, widths, edges);
+    }
   if (!self->show_words || self->words == NULL)
     return;
 
-  scale = width / self->full_width;
   for (guint i = 0; i < self->words->len; i++)
     {
       const PdWord *w = &g_array_index (self->words, PdWord, i);
@@ -144,6 +182,138 @@ pd_page_viewer_snapshot (GtkWidget   *widget,
       self->n_words_drawn++;
     }
 }
+
+/* Crop selection ------------------------------------------------------------------------------ */
+
+static double
+pd_page_viewer_get_scale (PdPageViewer *self)
+{
+  return self->full_width > 0 ? BASE_WIDTH * self->zoom / self->full_width : 1.0;
+}
+
+static void
+pd_page_viewer_select_between (PdPageViewer *self,
+                               double        x0,
+                               double        y0,
+                               double        x1,
+                               double        y1)
+{
+  PdPageRect rect;
+
+  x0 = CLAMP (x0, 0, self->full_width);
+  x1 = CLAMP (x1, 0, self->full_width);
+  y0 = CLAMP (y0, 0, self->full_height);
+  y1 = CLAMP (y1, 0, self->full_height);
+  rect.x = (guint) MIN (x0, x1);
+  rect.y = (guint) MIN (y0, y1);
+  rect.width = (guint) (MAX (x0, x1) - rect.x);
+  rect.height = (guint) (MAX (y0, y1) - rect.y);
+  pd_page_viewer_set_selection (self, &rect);
+}
+
+static void
+drag_begin_cb (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               PdPageViewer   *self)
+{
+  double scale = pd_page_viewer_get_scale (self);
+
+  if (!self->cropping || self->texture == NULL)
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  self->drag_x = x / scale;
+  self->drag_y = y / scale;
+}
+
+static void
+drag_update_cb (GtkGestureDrag *gesture,
+                double          dx,
+                double          dy,
+                PdPageViewer   *self)
+{
+  double scale = pd_page_viewer_get_scale (self);
+
+  if (!self->cropping || self->texture == NULL)
+    return;
+  pd_page_viewer_select_between (self, self->drag_x, self->drag_y,
+                                 self->drag_x + dx / scale, self->drag_y + dy / scale);
+}
+
+static void
+drag_end_cb (GtkGestureDrag *gesture,
+             double          dx,
+             double          dy,
+             PdPageViewer   *self)
+{
+  drag_update_cb (gesture, dx, dy, self);
+}
+
+void
+pd_page_viewer_set_selection (PdPageViewer     *self,
+                              const PdPageRect *rect)
+{
+  gboolean had = self->has_selection;
+  PdPageRect old = self->selection;
+
+  g_return_if_fail (PD_IS_PAGE_VIEWER (self));
+
+  self->has_selection = FALSE;
+  memset (&self->selection, 0, sizeof self->selection);
+  if (rect != NULL && self->cropping && self->full_width > 0 && self->full_height > 0 &&
+      rect->x < (guint) self->full_width && rect->y < (guint) self->full_height)
+    {
+      self->selection = *rect;
+      self->selection.width = MIN (rect->width, (guint) self->full_width - rect->x);
+      self->selection.height = MIN (rect->height, (guint) self->full_height - rect->y);
+      self->has_selection = self->selection.width >= MIN_SELECTION &&
+                            self->selection.height >= MIN_SELECTION;
+      if (!self->has_selection)
+        memset (&self->selection, 0, sizeof self->selection);
+    }
+  if (had == self->has_selection && memcmp (&old, &self->selection, sizeof old) == 0)
+    return;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+gboolean
+pd_page_viewer_get_selection (PdPageViewer *self,
+                              PdPageRect   *rect)
+{
+  g_return_val_if_fail (PD_IS_PAGE_VIEWER (self), FALSE);
+
+  if (rect != NULL)
+    *rect = self->selection;
+  return self->has_selection;
+}
+
+void
+pd_page_viewer_set_cropping (PdPageViewer *self,
+                             gboolean      cropping)
+{
+  g_return_if_fail (PD_IS_PAGE_VIEWER (self));
+
+  cropping = !!cropping;
+  if (self->cropping == cropping)
+    return;
+  if (!cropping)
+    pd_page_viewer_set_selection (self, NULL);
+  self->cropping = cropping;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), cropping ? "crosshair" : NULL);
+}
+
+gboolean
+pd_page_viewer_get_cropping (PdPageViewer *self)
+{
+  g_return_val_if_fail (PD_IS_PAGE_VIEWER (self), FALSE);
+  return self->cropping;
+}
+
+/* Object -------------------------------------------------------------------------------------- */
 
 static void
 pd_page_viewer_dispose (GObject *object)
@@ -166,11 +336,27 @@ pd_page_viewer_class_init (PdPageViewerClass *klass)
   widget_class->measure = pd_page_viewer_measure;
   widget_class->snapshot = pd_page_viewer_snapshot;
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /**
+   * PdPageViewer::selection-changed:
+   *
+   * The crop selection was made, changed or cleared (pd_page_viewer_get_selection()).
+   */
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
 pd_page_viewer_init (PdPageViewer *self)
 {
+  GtkGesture *drag = gtk_gesture_drag_new ();
+
+  g_signal_connect_object (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self, 0);
+  g_signal_connect_object (drag, "drag-update", G_CALLBACK (drag_update_cb), self, 0);
+  g_signal_connect_object (drag, "drag-end", G_CALLBACK (drag_end_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
   self->zoom = 1.0;
   gtk_widget_set_halign (GTK_WIDGET (self), GTK_ALIGN_CENTER);
   gtk_widget_set_valign (GTK_WIDGET (self), GTK_ALIGN_START);

@@ -41,6 +41,7 @@ struct _PdScanPage
   gboolean         excluded;
   char            *barcodes;     /* "TYPE:VALUE ..." */
   char            *image_path;   /* what the viewer shows: processed image, else the scan */
+  gboolean         image_is_processed; /* image_path is the PDF's image: crops apply to it */
   guint            image_width, image_height;
   GdkTexture      *thumbnail;    /* downscaled, decoded in a worker */
   gboolean         pending_delete; /* hidden, waiting for the undo toast to go */

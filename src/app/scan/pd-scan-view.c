@@ -44,6 +44,7 @@ struct _PdScanView
   GtkWidget       *viewer_box;
   GtkLabel        *viewer_title;
   PdPageViewer    *viewer;
+  GtkRevealer     *crop_revealer;
 
   /* Owned */
   GCancellable    *cancellable;     /* cancelled when the view goes away */
@@ -64,6 +65,8 @@ struct _PdScanView
   AdwToast        *delete_toast;
   guint            device_timer;
   gint64           viewer_page_id;
+  char            *viewer_path;     /* the image the viewer was asked to show */
+  gint64           rescan_page_id;  /* the page being scanned again; 0 for none */
 
   guint            profile_required : 1;
   guint            profile_chosen : 1;   /* a choice was made, "no profile" included */
@@ -96,6 +99,8 @@ static void pd_scan_view_update_actions (PdScanView *self);
 static void pd_scan_view_refresh_document (PdScanView *self,
                                            gint64      document_id);
 static void pd_scan_view_next_edit (PdScanView *self);
+static void pd_scan_view_set_cropping (PdScanView *self,
+                                       gboolean    cropping);
 
 /* Problems ------------------------------------------------------------------------------------ */
 
@@ -143,7 +148,7 @@ gboolean
 pd_scan_view_get_busy (PdScanView *self)
 {
   g_return_val_if_fail (PD_IS_SCAN_VIEW (self), FALSE);
-  return self->scanning || self->editing;
+  return self->scanning || self->editing || self->rescan_page_id != 0;
 }
 
 static void
@@ -173,8 +178,24 @@ pd_scan_view_get_current_page (PdScanView *self)
   return g_list_model_get_item (G_LIST_MODEL (self->pages), position);
 }
 
+static PdScanPage *
+pd_scan_view_find_page_by_id (PdScanView *self,
+                              gint64      page_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
+
+  for (guint i = 0; page_id > 0 && i < n; i++)
+    {
+      g_autoptr(PdScanPage) page = g_list_model_get_item (G_LIST_MODEL (self->pages), i);
+
+      if (page->page_id == page_id)
+        return g_steal_pointer (&page);
+    }
+  return NULL;
+}
+
 static void
-pd_scan_view_update_actions (PdScanView *self)
+pd_scan_view_update_actions_now (PdScanView *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   g_autoptr(PdScanPage) page = pd_scan_view_get_current_page (self);
@@ -196,6 +217,31 @@ pd_scan_view_update_actions (PdScanView *self)
   gtk_widget_action_set_enabled (widget, "scan.move-page-back", editable && page->index > 0);
   gtk_widget_action_set_enabled (widget, "scan.move-page-forward", editable);
   gtk_widget_action_set_enabled (widget, "scan.undo-delete", self->pending_delete != NULL);
+
+  /* A new scan of a page needs the scanner, which a batch or another re-scan is using. */
+  gtk_widget_action_set_enabled (widget, "scan.rescan-page",
+                                 editable && self->rescan_page_id == 0 && self->pending_delete != page &&
+                                 (has_device || (self->profile != NULL && self->profile->device != NULL)));
+  {
+    g_autoptr(PdScanPage) shown = pd_scan_view_find_page_by_id (self, self->viewer_page_id);
+    gboolean croppable = shown != NULL && gtk_widget_get_visible (self->viewer_box) && !self->scanning &&
+                         shown->state == PD_SCAN_PAGE_DONE && shown->image_is_processed &&
+                         shown->page_id != self->rescan_page_id;
+    gboolean cropping = pd_page_viewer_get_cropping (self->viewer);
+
+    gtk_widget_action_set_enabled (widget, "scan.crop", croppable && !cropping);
+    gtk_widget_action_set_enabled (widget, "scan.cancel-crop", cropping);
+    gtk_widget_action_set_enabled (widget, "scan.apply-crop",
+                                   croppable && cropping && pd_page_viewer_get_selection (self->viewer, NULL));
+  }
+}
+
+static void
+pd_scan_view_update_actions (PdScanView *self)
+{
+  /* An edit or a re-scan may finish after the view was disposed: nothing is left to update. */
+  if (self->viewer != NULL && self->pages != NULL && self->device_ids != NULL)
+    pd_scan_view_update_actions_now (self);
 }
 
 /* Profiles ------------------------------------------------------------------------------------ */
@@ -674,6 +720,17 @@ refresh_cb (GObject      *object,
             page->barcodes = g_strdup (row->barcodes);
             g_free (page->image_path);
             page->image_path = g_strdup (page_display_path (row));
+            page->image_is_processed = page->image_path != NULL &&
+                                       g_strcmp0 (page->image_path, row->image_path) == 0;
+            /* A crop or a new scan gave the page shown in the viewer a new image. */
+            if (page->page_id == self->viewer_page_id && page->image_path != NULL &&
+                gtk_widget_get_visible (self->viewer_box) &&
+                g_strcmp0 (page->image_path, self->viewer_path) != 0)
+              {
+                g_free (self->viewer_path);
+                self->viewer_path = g_strdup (page->image_path);
+                pd_page_viewer_load (self->viewer, self->library, page->page_id, page->image_path);
+              }
             if (pixbuf != NULL)
               {
                 g_clear_object (&page->thumbnail);
@@ -790,6 +847,8 @@ static void pd_scan_view_queue_edit (PdScanView     *self,
                                      PdPageEditKind  kind,
                                      PdScanPage     *page,
                                      int             value);
+static PdScanPage *pd_scan_view_find_page_by_id (PdScanView *self,
+                                                 gint64      page_id);
 
 static gboolean
 drop_cb (GtkDropTarget *target,
@@ -881,6 +940,8 @@ create_tile_cb (gpointer item,
                                                       page->is_blank ? _("Not Blank: Put Back in the PDF")
                                                                      : _("Blank: Leave Out of the PDF"),
                                                       "scan.toggle-blank"));
+  gtk_box_append (GTK_BOX (buttons), tile_button_new ("view-refresh-symbolic", _("Scan This Page Again"),
+                                                      "scan.rescan-page"));
   gtk_box_append (GTK_BOX (buttons), tile_button_new ("user-trash-symbolic", _("Delete Page"),
                                                       "scan.delete-page"));
   gtk_box_append (GTK_BOX (box), buttons);
@@ -1065,19 +1126,17 @@ scan_cb (GObject      *object,
   g_signal_emit (self, signals[BATCH_DONE], 0, self->documents->len);
 }
 
+/* What a scan uses: the picked profile's settings and the scanner picked on the page. */
 static void
-pd_scan_view_start_action (GtkWidget  *widget,
-                           const char *action_name,
-                           GVariant   *param)
+pd_scan_view_dup_options (PdScanView        *self,
+                          PdScanOptions    **scan_out,
+                          PdProcessOptions **process_out)
 {
-  PdScanView *self = PD_SCAN_VIEW (widget);
   g_autoptr(PdScanOptions) scan_options = pd_scan_options_new ();
   g_autoptr(PdProcessOptions) process = pd_process_options_new ();
   guint selected = adw_combo_row_get_selected (self->device_row);
   const PdProfile *profile = self->profile;
 
-  if (self->scanning || self->library == NULL)
-    return;
   if (profile != NULL)
     {
       scan_options->device = g_strdup (profile->device);
@@ -1109,7 +1168,13 @@ pd_scan_view_start_action (GtkWidget  *widget,
       scan_options->device = g_strdup (g_ptr_array_index (self->device_ids, selected));
     }
   scan_options->mode = process->mode;
+  *scan_out = g_steal_pointer (&scan_options);
+  *process_out = g_steal_pointer (&process);
+}
 
+static void
+pd_scan_view_ensure_pipeline (PdScanView *self)
+{
   if (self->pipeline == NULL)
     {
       self->pipeline = pd_pipeline_new (self->library, self->scanner);
@@ -1119,7 +1184,22 @@ pd_scan_view_start_action (GtkWidget  *widget,
       g_signal_connect_object (self->pipeline, "page-stage", G_CALLBACK (page_stage_cb), self, 0);
       g_signal_connect_object (self->pipeline, "scan-progress", G_CALLBACK (scan_progress_cb), self, 0);
     }
-  pd_pipeline_set_profile (self->pipeline, profile);
+}
+
+static void
+pd_scan_view_start_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  PdScanView *self = PD_SCAN_VIEW (widget);
+  g_autoptr(PdScanOptions) scan_options = NULL;
+  g_autoptr(PdProcessOptions) process = NULL;
+
+  if (self->scanning || self->library == NULL)
+    return;
+  pd_scan_view_dup_options (self, &scan_options, &process);
+  pd_scan_view_ensure_pipeline (self);
+  pd_pipeline_set_profile (self->pipeline, self->profile);
 
   gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -1184,6 +1264,9 @@ edit_cb (GObject      *object,
   }
   if (self->viewer_page_id == edit->page_id && edit->kind == PD_PAGE_EDIT_ROTATE)
     gtk_widget_set_visible (self->viewer_box, FALSE);
+  /* The new image comes with the refresh above; the crop is done either way. */
+  if (edit->kind == PD_PAGE_EDIT_CROP)
+    pd_scan_view_set_cropping (self, FALSE);
 
   pd_scan_view_set_state (self, self->scanning, FALSE);
   pd_scan_view_next_edit (self);
@@ -1354,9 +1437,14 @@ page_activated_cb (PdScanView      *self,
     return;
   title = g_strdup_printf (_("Page %u"), page->index + 1);
   gtk_label_set_text (self->viewer_title, title);
+  if (self->viewer_page_id != page->page_id)
+    pd_scan_view_set_cropping (self, FALSE);
   self->viewer_page_id = page->page_id;
+  g_free (self->viewer_path);
+  self->viewer_path = g_strdup (page->image_path);
   pd_page_viewer_load (self->viewer, self->library, page->page_id, page->image_path);
   gtk_widget_set_visible (self->viewer_box, TRUE);
+  pd_scan_view_update_actions (self);
 }
 
 static void
@@ -1372,7 +1460,125 @@ pd_scan_view_viewer_action (GtkWidget  *widget,
   else if (g_str_equal (action_name, "scan.zoom-out"))
     pd_page_viewer_set_zoom (self->viewer, zoom / 1.25);
   else if (g_str_equal (action_name, "scan.close-viewer"))
-    gtk_widget_set_visible (self->viewer_box, FALSE);
+    {
+      pd_scan_view_set_cropping (self, FALSE);
+      gtk_widget_set_visible (self->viewer_box, FALSE);
+      pd_scan_view_update_actions (self);
+    }
+}
+
+/* Cropping: a drag over the viewer selects what to keep; Apply queues the edit, which runs in
+ * pd-document-edit's worker like every other page edit. */
+
+static void
+pd_scan_view_set_cropping (PdScanView *self,
+                           gboolean    cropping)
+{
+  pd_page_viewer_set_cropping (self->viewer, cropping);
+  gtk_revealer_set_reveal_child (self->crop_revealer, cropping);
+  pd_scan_view_update_actions (self);
+}
+
+static void
+viewer_selection_changed_cb (PdScanView *self)
+{
+  pd_scan_view_update_actions (self);
+}
+
+static void
+pd_scan_view_crop_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  PdScanView *self = PD_SCAN_VIEW (widget);
+  g_autoptr(PdScanPage) page = pd_scan_view_find_page_by_id (self, self->viewer_page_id);
+
+  if (g_str_equal (action_name, "scan.crop"))
+    pd_scan_view_set_cropping (self, TRUE);
+  else if (g_str_equal (action_name, "scan.cancel-crop"))
+    pd_scan_view_set_cropping (self, FALSE);
+  else if (g_str_equal (action_name, "scan.apply-crop") && page != NULL)
+    {
+      PdPageEdit *edit = g_new0 (PdPageEdit, 1);
+
+      if (!pd_page_viewer_get_selection (self->viewer, &edit->crop))
+        {
+          g_free (edit);
+          return;
+        }
+      edit->kind = PD_PAGE_EDIT_CROP;
+      edit->page_id = page->page_id;
+      g_queue_push_tail (&self->edits, edit);
+      /* Applied: nothing more to select until the new image is shown. */
+      pd_page_viewer_set_cropping (self->viewer, FALSE);
+      gtk_revealer_set_reveal_child (self->crop_revealer, FALSE);
+      pd_scan_view_next_edit (self);
+    }
+}
+
+/* Scanning one page again --------------------------------------------------------------------- */
+
+static void
+rescan_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PdScanView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdScanPage) page = NULL;
+  gboolean was_busy = pd_scan_view_get_busy (self);
+
+  if (!pd_pipeline_rescan_page_finish (PD_PIPELINE (object), result, &error))
+    {
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        pd_scan_view_show_problem (self, problem_title_for_error (error), error->message);
+    }
+  else if (!g_cancellable_is_cancelled (self->cancellable))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Page scanned again")));
+  page = self->pages != NULL ? pd_scan_view_find_page_by_id (self, self->rescan_page_id) : NULL;
+  self->rescan_page_id = 0;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (page != NULL)
+    {
+      page->stage = PD_SCAN_PAGE_WAITING;
+      pd_scan_view_refresh_document (self, page->document_id);
+    }
+  pd_scan_view_update_actions (self);
+  if (was_busy != pd_scan_view_get_busy (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+pd_scan_view_rescan_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  PdScanView *self = PD_SCAN_VIEW (widget);
+  g_autoptr(PdScanPage) page = pd_scan_view_get_current_page (self);
+  g_autoptr(PdScanOptions) scan_options = NULL;
+  g_autoptr(PdProcessOptions) process = NULL;
+  gboolean was_busy = pd_scan_view_get_busy (self);
+
+  if (page == NULL || page->page_id <= 0 || self->scanning || self->rescan_page_id != 0 ||
+      self->library == NULL)
+    return;
+  pd_scan_view_dup_options (self, &scan_options, &process);
+  pd_scan_view_ensure_pipeline (self);
+  if (self->viewer_page_id == page->page_id)
+    pd_scan_view_set_cropping (self, FALSE);
+
+  self->rescan_page_id = page->page_id;
+  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+  /* The tile says it is being worked on until the new scan replaces it. */
+  page->state = PD_SCAN_PAGE_CAPTURED;
+  page->stage = PD_SCAN_PAGE_ENHANCING;
+  pd_scan_view_page_changed (self, page);
+  if (was_busy != pd_scan_view_get_busy (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  /* Not the view's cancellable either: a page scanned is put in place even if the window goes. */
+  pd_pipeline_rescan_page_async (self->pipeline, scan_options, process, page->page_id, NULL,
+                                 rescan_cb, g_object_ref (self));
 }
 
 /* Object -------------------------------------------------------------------------------------- */
@@ -1465,6 +1671,7 @@ pd_scan_view_dispose (GObject *object)
   g_clear_pointer (&self->profile, pd_profile_free);
   g_clear_pointer (&self->documents, g_ptr_array_unref);
   g_clear_pointer (&self->refreshing, g_hash_table_unref);
+  g_clear_pointer (&self->viewer_path, g_free);
   g_queue_clear_full (&self->edits, g_free);
 
   G_OBJECT_CLASS (pd_scan_view_parent_class)->dispose (object);
@@ -1527,6 +1734,7 @@ pd_scan_view_class_init (PdScanViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdScanView, viewer_box);
   gtk_widget_class_bind_template_child (widget_class, PdScanView, viewer_title);
   gtk_widget_class_bind_template_child (widget_class, PdScanView, viewer);
+  gtk_widget_class_bind_template_child (widget_class, PdScanView, crop_revealer);
   gtk_widget_class_bind_template_callback (widget_class, problem_close_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, page_activated_cb);
 
@@ -1543,6 +1751,10 @@ pd_scan_view_class_init (PdScanViewClass *klass)
   gtk_widget_class_install_action (widget_class, "scan.zoom-out", NULL, pd_scan_view_viewer_action);
   gtk_widget_class_install_action (widget_class, "scan.close-viewer", NULL, pd_scan_view_viewer_action);
   gtk_widget_class_install_property_action (widget_class, "scan.show-words", "show-words");
+  gtk_widget_class_install_action (widget_class, "scan.crop", NULL, pd_scan_view_crop_action);
+  gtk_widget_class_install_action (widget_class, "scan.apply-crop", NULL, pd_scan_view_crop_action);
+  gtk_widget_class_install_action (widget_class, "scan.cancel-crop", NULL, pd_scan_view_crop_action);
+  gtk_widget_class_install_action (widget_class, "scan.rescan-page", NULL, pd_scan_view_rescan_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "scan.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "scan.start", NULL);
@@ -1561,6 +1773,10 @@ pd_scan_view_class_init (PdScanViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "scan.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "scan.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "scan.show-words", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_X, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "scan.crop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "scan.rescan-page", NULL);
 }
 
 static void
@@ -1582,6 +1798,8 @@ pd_scan_view_init (PdScanView *self)
   gtk_flow_box_bind_model (self->page_box, G_LIST_MODEL (self->pages), create_tile_cb, NULL, NULL);
   g_signal_connect_object (self->page_box, "selected-children-changed",
                            G_CALLBACK (selected_children_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->viewer, "selection-changed",
+                           G_CALLBACK (viewer_selection_changed_cb), self, G_CONNECT_SWAPPED);
   pd_scan_view_update_actions (self);
 }
 

@@ -1,6 +1,6 @@
 /* pd-scan-view.h: the Scan page of the main window: profiles, the scanner, and the batch being
  * scanned with a live preview of each page, its edits (turn, delete with undo, reorder, mark
- * blank) and a page viewer.
+ * blank, crop, scan again) and a page viewer.
  *
  * Actions (group "scan", accelerators set by the class):
  *   scan.start          Ctrl+Return        scan.stop          Escape
@@ -10,6 +10,8 @@
  *   scan.move-page-back Alt+Up, Alt+Left   scan.move-page-forward Alt+Down, Alt+Right
  *   scan.zoom-in        Ctrl+plus          scan.zoom-out      Ctrl+minus
  *   scan.show-words     Ctrl+T             scan.close-viewer
+ *   scan.crop           Ctrl+Shift+X       scan.apply-crop    scan.cancel-crop
+ *   scan.rescan-page    Ctrl+Shift+S       (the selected page, from the scanner picked here)
  */
 #pragma once
 

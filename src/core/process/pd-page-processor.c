@@ -446,6 +446,21 @@ pd_page_process (const char              *spool_path,
                  GCancellable            *cancellable,
                  GError                 **error)
 {
+  return pd_page_process_full (spool_path, dpi, options, out_dir, file_prefix, NULL, NULL,
+                               cancellable, error);
+}
+
+PdPageResult *
+pd_page_process_full (const char              *spool_path,
+                      guint                    dpi,
+                      const PdProcessOptions  *options,
+                      const char              *out_dir,
+                      const char              *file_prefix,
+                      PdPageProcessStageFunc   stage_func,
+                      gpointer                 stage_data,
+                      GCancellable            *cancellable,
+                      GError                 **error)
+{
   g_autoptr(PdPageResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree guint8 *spool_data = NULL;
@@ -612,6 +627,10 @@ pd_page_process (const char              *spool_path,
         }
     }
   result->encode_ms = ms_since (start);
+
+  /* Recognition is most of a page's time: a person watching the batch sees it as its own step. */
+  if (stage_func != NULL)
+    stage_func (PD_PAGE_PROCESS_READING_TEXT, stage_data);
 
   /* Tesseract's own global threshold lets sensor noise and tinted paper break up isolated
    * digits (a "4" alone in a table column read as "A"); the Sauvola image reads cleanly. It

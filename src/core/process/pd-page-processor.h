@@ -74,6 +74,15 @@ typedef struct {
   double           barcode_ms, ocr_ms, encode_ms;
 } PdPageResult;
 
+/* Where pd_page_process_full() is with a page, told on the thread that processes it. Enhancing
+ * starts with the call itself; only the stages after it are told. */
+typedef enum {
+  PD_PAGE_PROCESS_READING_TEXT,  /* cleaned up and encoded; tesseract starts reading it */
+} PdPageProcessStage;
+
+typedef void (*PdPageProcessStageFunc) (PdPageProcessStage  stage,
+                                        gpointer            user_data);
+
 PdProcessOptions *pd_process_options_new  (void);
 PdProcessOptions *pd_process_options_copy (const PdProcessOptions  *options);
 void              pd_process_options_free (PdProcessOptions        *options);
@@ -83,6 +92,16 @@ PdPageResult     *pd_page_process         (const char              *spool_path,
                                            const PdProcessOptions  *options,
                                            const char              *out_dir,
                                            const char              *file_prefix,
+                                           GCancellable            *cancellable,
+                                           GError                 **error);
+/* pd_page_process() that tells @stage_func (nullable) each stage as the page enters it. */
+PdPageResult     *pd_page_process_full    (const char              *spool_path,
+                                           guint                    dpi,
+                                           const PdProcessOptions  *options,
+                                           const char              *out_dir,
+                                           const char              *file_prefix,
+                                           PdPageProcessStageFunc   stage_func,
+                                           gpointer                 stage_data,
                                            GCancellable            *cancellable,
                                            GError                 **error);
 void              pd_page_result_free     (PdPageResult            *result);
