@@ -37,9 +37,57 @@ struct _PdPipeline {
   GMainContext *context;
   guint         n_workers;
   PdProfile    *profile;    /* what new batches follow; nullable */
+  gboolean      review;     /* new batches wait for pd_pipeline_file_async () */
 };
 
 G_DEFINE_FINAL_TYPE (PdPipeline, pd_pipeline, G_TYPE_OBJECT)
+
+G_DEFINE_BOXED_TYPE (PdFilingPlan, pd_filing_plan, pd_filing_plan_copy, pd_filing_plan_free)
+
+static void
+pd_filing_segment_free (gpointer data)
+{
+  PdFilingSegment *segment = data;
+
+  g_free (segment->barcode);
+  g_free (segment->name);
+  g_free (segment);
+}
+
+PdFilingPlan *
+pd_filing_plan_copy (const PdFilingPlan *plan)
+{
+  PdFilingPlan *copy;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  copy = g_new0 (PdFilingPlan, 1);
+  copy->document_id = plan->document_id;
+  copy->profile = g_strdup (plan->profile);
+  copy->segments = g_ptr_array_new_with_free_func (pd_filing_segment_free);
+  for (guint i = 0; plan->segments != NULL && i < plan->segments->len; i++)
+    {
+      const PdFilingSegment *segment = g_ptr_array_index (plan->segments, i);
+      PdFilingSegment *dup = g_new0 (PdFilingSegment, 1);
+
+      dup->first_index = segment->first_index;
+      dup->n_pages = segment->n_pages;
+      dup->barcode = g_strdup (segment->barcode);
+      dup->name = g_strdup (segment->name);
+      g_ptr_array_add (copy->segments, dup);
+    }
+  return copy;
+}
+
+void
+pd_filing_plan_free (PdFilingPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_clear_pointer (&plan->segments, g_ptr_array_unref);
+  g_free (plan->profile);
+  g_free (plan);
+}
 
 enum {
   PAGE_CAPTURED,
@@ -63,6 +111,7 @@ struct _PdBatch {
   PdProcessOptions *process;
   PdProfile        *profile;         /* nullable: naming template and page rules */
   gboolean          fixed_name;      /* the person named the document; no template */
+  gboolean          review;          /* stop once recognized, with a plan, unsplit */
   char             *name;
   char             *source;
   char             *file_prefix;
@@ -79,6 +128,7 @@ struct _PdBatch {
   GError           *capture_error;
   GPtrArray        *results;         /* PdDocument: the finished documents, as committed */
   GHashTable       *separators;      /* page index -> separator sheet's barcode value */
+  PdFilingPlan     *plan;            /* review: what filing would make */
 
   /* scanner thread only */
   guint             progress_index;
@@ -120,6 +170,7 @@ batch_new (PdPipeline             *pipeline,
   batch->source = g_strdup (source);
   batch->file_prefix = g_strdup_printf ("batch-%s", uuid);
   batch->separators = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  batch->review = pipeline->review;
   g_mutex_init (&batch->mutex);
   return batch;
 }
@@ -143,6 +194,7 @@ batch_free_cb (gpointer data)
   g_clear_pointer (&batch->document, pd_document_free);
   g_clear_pointer (&batch->results, g_ptr_array_unref);
   g_clear_pointer (&batch->separators, g_hash_table_unref);
+  g_clear_pointer (&batch->plan, pd_filing_plan_free);
   g_clear_error (&batch->capture_error);
   g_free (batch->name);
   g_free (batch->source);
@@ -506,25 +558,24 @@ dup_pdf_path (const char *documents_dir,
 }
 
 /* What a profile's templates may draw on, once the pages are known: the page count, the OCR
- * text, the separator's barcode. @text keeps the OCR text alive for ctx. */
-static gboolean
-build_naming_context (PdBatch          *batch,
-                      PdDocument       *document,
-                      const char       *barcode,
-                      PdNamingContext  *ctx,
-                      GString          *text,
-                      GError          **error)
+ * text, the separator's barcode; from the pages whose index is in [@first, @end). @text keeps
+ * the OCR text alive for ctx. */
+static void
+fill_naming_context (PdBatch          *batch,
+                     GPtrArray        *pages,
+                     guint             first,
+                     guint             end,
+                     const char       *barcode,
+                     PdNamingContext  *ctx,
+                     GString          *text)
 {
-  g_autoptr(GPtrArray) pages = pd_library_list_pages (batch->pipeline->library, document->id, error);
-
-  if (pages == NULL)
-    return FALSE;
   memset (ctx, 0, sizeof *ctx);
   for (guint i = 0; i < pages->len; i++)
     {
       PdPage *page = g_ptr_array_index (pages, i);
 
-      if (page->state != PD_PAGE_STATE_RECOGNIZED || page->excluded)
+      if (page->state != PD_PAGE_STATE_RECOGNIZED || page->excluded ||
+          page->index < first || page->index >= end)
         continue;
       ctx->pages++;
       if (page->text != NULL)
@@ -538,6 +589,21 @@ build_naming_context (PdBatch          *batch,
   ctx->profile = batch->profile->name;
   ctx->ocr_text = text->str;
   ctx->barcode = barcode;
+}
+
+static gboolean
+build_naming_context (PdBatch          *batch,
+                      PdDocument       *document,
+                      const char       *barcode,
+                      PdNamingContext  *ctx,
+                      GString          *text,
+                      GError          **error)
+{
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (batch->pipeline->library, document->id, error);
+
+  if (pages == NULL)
+    return FALSE;
+  fill_naming_context (batch, pages, 0, G_MAXUINT, barcode, ctx, text);
   return TRUE;
 }
 
@@ -717,12 +783,16 @@ assemble_pdf (PdBatch     *batch,
 
 typedef struct {
   guint  first_index;
+  guint  n_pages;     /* pages for its PDF: recognized and not left out */
   char  *barcode;     /* the separator sheet's value that starts it, or NULL */
 } Segment;
 
-/* The profile's separation rule cuts the batch into documents: at each separator sheet (which
- * stays with the document it starts, left out of its PDF), or at every page. A segment with no
- * page to show is not made into a document of its own. Returns the documents in page order. */
+static void
+segment_clear (gpointer data)
+{
+  g_free (((Segment *) data)->barcode);
+}
+
 /* The barcode value that made @page a separator sheet. Pages recognized in this process are
  * in batch->separators; a page recognized before a crash (the batch was resumed) has only what
  * the library stored: "TYPE:VALUE TYPE:VALUE", where a value may itself hold spaces. */
@@ -803,32 +873,24 @@ count_if_only_separators (PdLibrary *library,
   return pages->len;
 }
 
-static GPtrArray *
-split_batch (PdBatch     *batch,
-             PdDocument  *document,
-             GPtrArray  **barcodes_out,
-             GError     **error)
+/* The profile's separation rule cuts the batch into documents: at each separator sheet (which
+ * stays with the document it starts, left out of its PDF), or at every page. A segment with no
+ * page to show is not made into a document of its own. Computed apart from the split so that a
+ * batch in review can show the documents before any is made. */
+static GArray *
+compute_segments (PdBatch     *batch,
+                  PdDocument  *document,
+                  GError     **error)
 {
-  PdLibrary *library = batch->pipeline->library;
-  g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
-  g_autoptr(GPtrArray) pages = NULL;
   g_autoptr(GArray) segments = g_array_new (FALSE, TRUE, sizeof (Segment));
+  g_autoptr(GPtrArray) pages = NULL;
   PdSeparation separation = batch->profile ? batch->profile->separation : PD_SEPARATION_NONE;
-  Segment first = { 0, NULL };
+  gboolean separates = separation == PD_SEPARATION_BARCODE || separation == PD_SEPARATION_EVERY_PAGE;
+  Segment first = { 0, 0, NULL };
   gboolean segment_has_pages = FALSE;
 
-  g_autoptr(GPtrArray) barcodes = g_ptr_array_new_with_free_func (g_free);
-  GError *split_error = NULL;
-
-  g_ptr_array_add (documents, pd_document_copy (document));
-  if (separation != PD_SEPARATION_BARCODE && separation != PD_SEPARATION_EVERY_PAGE)
-    {
-      g_ptr_array_add (barcodes, NULL);
-      *barcodes_out = g_steal_pointer (&barcodes);
-      return g_steal_pointer (&documents);
-    }
-
-  pages = pd_library_list_pages (library, document->id, error);
+  g_array_set_clear_func (segments, segment_clear);
+  pages = pd_library_list_pages (batch->pipeline->library, document->id, error);
   if (pages == NULL)
     return NULL;
 
@@ -836,12 +898,13 @@ split_batch (PdBatch     *batch,
   for (guint i = 0; i < pages->len; i++)
     {
       PdPage *page = g_ptr_array_index (pages, i);
-      gboolean starts = separation == PD_SEPARATION_EVERY_PAGE ? !page->excluded && segment_has_pages
-                                                               : page->is_separator;
+      gboolean starts = separates && (separation == PD_SEPARATION_EVERY_PAGE
+                                      ? !page->excluded && segment_has_pages
+                                      : page->is_separator);
 
       if (starts && segment_has_pages)
         {
-          Segment next = { page->index, NULL };
+          Segment next = { page->index, 0, NULL };
 
           next.barcode = dup_separator_value (batch, page);
           g_array_append_val (segments, next);
@@ -855,15 +918,30 @@ split_batch (PdBatch     *batch,
           current->barcode = dup_separator_value (batch, page);
         }
       if (!page->excluded)
-        segment_has_pages = TRUE;
+        {
+          segment_has_pages = TRUE;
+          if (page->state == PD_PAGE_STATE_RECOGNIZED)
+            g_array_index (segments, Segment, segments->len - 1).n_pages++;
+        }
     }
   /* A trailing segment of separators only stays with the document before it. */
   if (!segment_has_pages && segments->len > 1)
-    {
-      g_free (g_array_index (segments, Segment, segments->len - 1).barcode);
-      g_array_set_size (segments, segments->len - 1);
-    }
+    g_array_remove_index (segments, segments->len - 1);
+  return g_steal_pointer (&segments);
+}
 
+/* Makes @segments into documents; returns them in page order. */
+static GPtrArray *
+split_batch (PdBatch     *batch,
+             PdDocument  *document,
+             GArray      *segments,
+             GError     **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
+  GError *split_error = NULL;
+
+  g_ptr_array_add (documents, pd_document_copy (document));
   /* Last first, so each split takes exactly its own pages. */
   for (guint k = segments->len - 1; k >= 1 && split_error == NULL; k--)
     {
@@ -875,15 +953,63 @@ split_batch (PdBatch     *batch,
       if (part != NULL)
         g_ptr_array_insert (documents, 1, part);
     }
-  for (guint k = 0; k < segments->len; k++)
-    g_ptr_array_add (barcodes, g_array_index (segments, Segment, k).barcode);
   if (split_error != NULL)
     {
       g_propagate_error (error, split_error);
       return NULL;
     }
-  *barcodes_out = g_steal_pointer (&barcodes);
   return g_steal_pointer (&documents);
+}
+
+/* Review: the names the segments would get if filed now. The counter is peeked, never taken:
+ * the k-th document that uses it shows the k-th next value, as filing will give it unless
+ * another batch is filed in between. A name that cannot be rendered shows the name filing
+ * falls back to, and filing reports why. */
+static PdFilingPlan *
+build_plan (PdBatch     *batch,
+            PdDocument  *document,
+            GArray      *segments,
+            GError     **error)
+{
+  PdLibrary *library = batch->pipeline->library;
+  g_autoptr(PdFilingPlan) plan = g_new0 (PdFilingPlan, 1);
+  g_autoptr(GPtrArray) pages = pd_library_list_pages (library, document->id, error);
+  const char *name_template = batch->profile ? batch->profile->name_template : NULL;
+  gboolean uses_template = !batch->fixed_name && name_template != NULL && *name_template != '\0';
+  guint nth = 0;
+
+  if (pages == NULL)
+    return NULL;
+  plan->document_id = document->id;
+  plan->profile = batch->profile ? g_strdup (batch->profile->name) : NULL;
+  plan->segments = g_ptr_array_new_with_free_func (pd_filing_segment_free);
+  for (guint k = 0; k < segments->len; k++)
+    {
+      const Segment *segment = &g_array_index (segments, Segment, k);
+      PdFilingSegment *out = g_new0 (PdFilingSegment, 1);
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GError) naming_error = NULL;
+      guint end = k + 1 < segments->len ? g_array_index (segments, Segment, k + 1).first_index : G_MAXUINT;
+      PdNamingContext ctx;
+
+      out->first_index = segment->first_index;
+      out->n_pages = segment->n_pages;
+      out->barcode = g_strdup (segment->barcode);
+      if (uses_template)
+        {
+          fill_naming_context (batch, pages, segment->first_index, end, segment->barcode, &ctx, text);
+          out->name = pd_naming_preview_nth_name (library, name_template, &ctx, nth, &naming_error);
+          if (pd_naming_template_uses_counter (name_template))
+            nth++;
+          if (out->name == NULL)
+            g_debug ("No preview of the name of part %u of “%s”: %s", k + 1, document->name,
+                     naming_error->message);
+        }
+      if (out->name == NULL)
+        out->name = k == 0 ? g_strdup (document->name) : g_strdup_printf ("%s (%u)", document->name, k + 1);
+      g_ptr_array_add (plan->segments, out);
+    }
+  return g_steal_pointer (&plan);
 }
 
 static void
@@ -930,14 +1056,41 @@ run_finish_job (Job *job)
         goto out;
     }
 
+  /* Review stops here: every page is recognized and committed, the document is PROCESSING. If
+   * the program ends before the person files it, the next start's resume finishes it with its
+   * profile's rules, as it would a batch cut short by a crash: nothing scanned is lost. */
+  if (batch->review)
+    {
+      g_autoptr(GArray) segments = compute_segments (batch, current, &error);
+      g_autoptr(PdFilingPlan) plan = NULL;
+      g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
+      PdDocument *reviewed;
+
+      if (segments == NULL || (plan = build_plan (batch, current, segments, &error)) == NULL)
+        goto out;
+      pd_library_journal_add (library, document->id, "waiting for review", NULL, NULL);
+      reviewed = pd_library_get_document_by_id (library, document->id, &error);
+      if (reviewed == NULL)
+        goto out;
+      g_ptr_array_add (results, reviewed);
+      g_mutex_lock (&batch->mutex);
+      batch->plan = g_steal_pointer (&plan);
+      batch->results = g_steal_pointer (&results);
+      g_mutex_unlock (&batch->mutex);
+      if (capture_error != NULL)
+        error = g_error_copy (capture_error);
+      goto out;
+    }
+
   {
-    g_autoptr(GPtrArray) barcodes = NULL;
-    g_autoptr(GPtrArray) parts = split_batch (batch, current, &barcodes, &error);
+    g_autoptr(GArray) segments = compute_segments (batch, current, &error);
+    g_autoptr(GPtrArray) parts = segments ? split_batch (batch, current, segments, &error) : NULL;
     g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
 
     for (guint i = 0; parts != NULL && i < parts->len; i++)
       {
         PdDocument *part = g_ptr_array_index (parts, i);
+        const char *barcode = g_array_index (segments, Segment, i).barcode;
         g_autoptr(GError) part_error = NULL;
         PdDocument *finished;
         guint n_separators;
@@ -954,13 +1107,13 @@ run_finish_job (Job *job)
           }
         if ((batch->profile == NULL ||
              pd_document_set_profile (library, part->id, batch->profile->name, &part_error)) &&
-            apply_naming_template (batch, part, g_ptr_array_index (barcodes, i), &part_error))
+            apply_naming_template (batch, part, barcode, &part_error))
           {
             /* The destination goes in before the document is ready: killed in between, a ready
              * document without one would never be synced (only ready documents are sent, so an
              * early destination is harmless). A destination that cannot be made only keeps the
              * document here. */
-            if (!queue_for_destination (batch, part, g_ptr_array_index (barcodes, i), &part_error))
+            if (!queue_for_destination (batch, part, barcode, &part_error))
               {
                 g_warning ("“%s” will not be synced: %s", part->name, part_error->message);
                 pd_library_journal_add (library, part->id, "not queued for sync", part_error->message, NULL);
@@ -1269,23 +1422,27 @@ resume_batch_done (PdBatch  *batch,
     }
 }
 
-static gboolean
-resume_document (PdPipeline   *self,
-                 PdDocument   *document,
-                 ResumeState  *state,
-                 GError      **error)
+/* A batch that finishes @document as the library holds it, by its own profile's rules (a
+ * separation, a name, a destination, protection), not whatever profile is current now. NULL
+ * with @error unset when there was nothing to finish (the document is discarded). */
+static PdBatch *
+batch_new_for_document (PdPipeline  *self,
+                        PdDocument  *document,
+                        GPtrArray  **pages_out,
+                        GError     **error)
 {
   g_autoptr(GPtrArray) pages = pd_library_list_pages (self->library, document->id, error);
   g_autoptr(PdProcessOptions) process = pd_process_options_new ();
   g_autoptr(PdBatch) batch = NULL;
+  g_autofree char *profile_name = NULL;
 
   if (pages == NULL)
-    return FALSE;
+    return NULL;
   if (pages->len == 0)
     {
       discard_empty_document (self->library, document->id,
                               "interrupted before its first page was saved");
-      return TRUE;
+      return NULL;
     }
 
   process->mode = document->mode;
@@ -1293,28 +1450,26 @@ resume_document (PdPipeline   *self,
   process->langs = g_strdup (document->langs);
 
   batch = batch_new (self, process, document->name, document->source);
+  batch->review = FALSE;
   batch->document = pd_library_get_document_by_id (self->library, document->id, error);
   if (batch->document == NULL)
-    return FALSE;
-  {
-    g_autofree char *profile_name = NULL;
-
-    if (!pd_document_get_profile (self->library, document->id, &profile_name, error))
-      return FALSE;
-    g_clear_pointer (&batch->profile, pd_profile_free);
-    if (profile_name != NULL)
-      batch->profile = pd_library_get_profile (self->library, profile_name, NULL);
-  }
-  batch->done_func = resume_batch_done;
-  batch->done_data = state;
+    return NULL;
+  if (!pd_document_get_profile (self->library, document->id, &profile_name, error))
+    return NULL;
+  g_clear_pointer (&batch->profile, pd_profile_free);
+  if (profile_name != NULL)
+    batch->profile = pd_library_get_profile (self->library, profile_name, NULL);
   batch->n_captured = pages->len;
   batch->capture_done = TRUE;
+  *pages_out = g_steal_pointer (&pages);
+  return g_steal_pointer (&batch);
+}
 
-  pd_library_journal_add (self->library, document->id, "resumed",
-                          "unfinished at start-up; finishing with the pages that were kept", NULL);
-
-  g_atomic_int_inc (&state->pending);
-  state->n_documents++;
+/* Queues the pages not yet recognized, then the finish once they are all done. */
+static void
+batch_queue_pages (PdBatch   *batch,
+                   GPtrArray *pages)
+{
   for (guint i = 0; i < pages->len; i++)
     {
       PdPage *page = g_ptr_array_index (pages, i);
@@ -1329,6 +1484,34 @@ resume_document (PdPipeline   *self,
         }
     }
   queue_finish_if_complete (batch);
+}
+
+static gboolean
+resume_document (PdPipeline   *self,
+                 PdDocument   *document,
+                 ResumeState  *state,
+                 GError      **error)
+{
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(PdBatch) batch = batch_new_for_document (self, document, &pages, &local_error);
+
+  if (batch == NULL)
+    {
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  batch->done_func = resume_batch_done;
+  batch->done_data = state;
+
+  pd_library_journal_add (self->library, document->id, "resumed",
+                          "unfinished at start-up; finishing with the pages that were kept", NULL);
+
+  g_atomic_int_inc (&state->pending);
+  state->n_documents++;
+  batch_queue_pages (batch, pages);
   return TRUE;
 }
 
@@ -1353,6 +1536,8 @@ resume_thread (GTask        *task,
   pd_fs_remove_stale_temporaries (pd_library_get_pages_dir (self->library));
   pd_fs_remove_stale_temporaries (pd_library_get_documents_dir (self->library));
 
+  /* PROCESSING includes a batch left in review (the program ended before the person filed it):
+   * it is filed now with its profile's rules, so nothing scanned waits for a window forever. */
   for (guint s = 0; s < G_N_ELEMENTS (unfinished) && error == NULL; s++)
     {
       g_autoptr(GPtrArray) documents = pd_library_list_documents_in_state (self->library, unfinished[s], &error);
@@ -1400,6 +1585,86 @@ pd_pipeline_resume_finish (PdPipeline    *self,
   if (n_documents != NULL)
     *n_documents = (guint) n;
   return TRUE;
+}
+
+/* Filing a batch in review ------------------------------------------------------------------- */
+
+static void
+file_thread (GTask        *producer,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  PdPipeline *self = source_object;
+  GTask *task = task_data;
+  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(PdBatch) batch = NULL;
+  GError *error = NULL;
+
+  document = pd_library_get_document_by_id (self->library, document_id, &error);
+  if (document != NULL && document->state != PD_DOC_STATE_PROCESSING)
+    g_set_error (&error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
+                 "“%s” is already filed.", document->name);
+  if (error == NULL)
+    batch = batch_new_for_document (self, document, &pages, &error);
+  if (batch == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                             "The batch has no page left, so no document was made.");
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  pd_library_journal_add (self->library, document_id, "reviewed", "filed as the person saved it", NULL);
+  /* The task completes from the worker that finishes the last document, as a scan's does. */
+  batch->task = task;
+  g_task_set_task_data (task, batch_ref (batch), (GDestroyNotify) batch_unref);
+  batch_queue_pages (batch, pages);
+  g_task_return_boolean (producer, TRUE);
+}
+
+void
+pd_pipeline_file_async (PdPipeline          *self,
+                        const PdFilingPlan  *plan,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) producer = NULL;
+  GTask *task;
+
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  g_return_if_fail (plan != NULL && plan->document_id > 0);
+
+  /* No cancellable on the result: filing, once started, runs to its end. */
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, pd_pipeline_file_async);
+  g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&plan->document_id, sizeof (gint64)),
+                          g_free);
+  producer = g_task_new (self, cancellable, NULL, NULL);
+  g_task_set_task_data (producer, task, NULL);
+  g_task_run_in_thread (producer, file_thread);
+}
+
+gboolean
+pd_pipeline_file_finish (PdPipeline    *self,
+                         GAsyncResult  *result,
+                         GPtrArray    **documents,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_file_async), FALSE);
+
+  /* A task that failed before its batch existed has no batch to give documents from. */
+  if (g_task_get_task_data (G_TASK (result)) == NULL)
+    {
+      if (documents != NULL)
+        *documents = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_document_free);
+      return g_task_propagate_boolean (G_TASK (result), error);
+    }
+  return batch_finish (self, result, documents, error);
 }
 
 /* Scanning one page again ------------------------------------------------------------------- */
@@ -1658,6 +1923,33 @@ pd_pipeline_set_profile (PdPipeline      *self,
 
   g_clear_pointer (&self->profile, pd_profile_free);
   self->profile = profile ? pd_profile_copy (profile) : NULL;
+}
+
+void
+pd_pipeline_set_review (PdPipeline *self,
+                        gboolean    review)
+{
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  self->review = !!review;
+}
+
+PdFilingPlan *
+pd_pipeline_dup_plan (PdPipeline   *self,
+                      GAsyncResult *result)
+{
+  PdBatch *batch;
+  PdFilingPlan *plan;
+
+  g_return_val_if_fail (PD_IS_PIPELINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  batch = g_task_get_task_data (G_TASK (result));
+  if (batch == NULL)
+    return NULL;
+  g_mutex_lock (&batch->mutex);
+  plan = batch->plan ? pd_filing_plan_copy (batch->plan) : NULL;
+  g_mutex_unlock (&batch->mutex);
+  return plan;
 }
 
 guint

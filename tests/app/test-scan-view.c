@@ -437,6 +437,100 @@ crop_in_viewer (GtkWidget    *view,
   WAIT_UNTIL (pd_page_viewer_is_loaded (viewer));
 }
 
+/* The Save dialog of a batch waiting for review, once shown. */
+static AdwMessageDialog *
+find_plan_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* borrowed */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
+}
+
+static gboolean
+is_row_titled (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+static gboolean
+is_row_subtitled (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), data) == 0;
+}
+
+/* Save shows the documents the batch will make, with their names and page counts; nothing is
+ * filed before the person says Save (Keep Reviewing leaves it for the Save button), and the
+ * tiles then show the filed document. */
+static gint64
+review_and_save (GtkWidget *view,
+                 PdLibrary *library,
+                 guint      n_pages)
+{
+  AdwMessageDialog *dialog = NULL;
+  GPtrArray *documents = pd_scan_view_get_documents (PD_SCAN_VIEW (view));
+  g_autoptr(PdDocument) pending = NULL;
+  g_autoptr(PdDocument) filed = NULL;
+  g_autofree char *subtitle = g_strdup_printf ("%u pages", n_pages);
+  gint64 document_id;
+
+  WAIT_UNTIL ((dialog = find_plan_dialog ()) != NULL);
+  g_assert_cmpuint (documents->len, ==, 1);
+  document_id = ((PdDocument *) g_ptr_array_index (documents, 0))->id;
+  pending = pd_library_get_document_by_id (library, document_id, NULL);
+  g_assert_nonnull (pending);
+  g_assert_cmpint (pending->state, ==, PD_DOC_STATE_PROCESSING);
+  g_assert_null (pending->pdf_path);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save 1 Document?");
+  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_row_titled, pending->name));
+  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_row_subtitled, subtitle));
+  /* A new batch waits until this one is saved. */
+  g_assert_false (action_enabled (view, "scan.start"));
+  spin (200);
+  save_screenshot (GTK_WIDGET (dialog), "scan-save-dialog.png");
+
+  /* Keep Reviewing: the batch waits, Save stays on the page. */
+  {
+    GtkWidget *keep = find_widget (GTK_WIDGET (dialog), is_button_labelled, "_Keep Reviewing");
+
+    g_assert_nonnull (keep);
+    g_signal_emit_by_name (keep, "clicked");
+  }
+  WAIT_UNTIL (find_plan_dialog () == NULL);
+  g_assert_true (action_enabled (view, "scan.save"));
+  g_assert_true (gtk_widget_activate_action (view, "scan.save", NULL));
+  WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 60000);
+  WAIT_UNTIL (find_widget (view, is_shown_label_containing, "Saved") != NULL);
+  g_assert_false (action_enabled (view, "scan.save"));
+
+  documents = pd_scan_view_get_documents (PD_SCAN_VIEW (view));
+  g_assert_cmpuint (documents->len, ==, 1);
+  filed = pd_library_get_document_by_id (library, ((PdDocument *) g_ptr_array_index (documents, 0))->id, NULL);
+  g_assert_nonnull (filed);
+  g_assert_cmpstr (filed->name, ==, pending->name);
+  g_assert_cmpint (filed->state, ==, PD_DOC_STATE_READY);
+  g_assert_true (g_file_test (filed->pdf_path, G_FILE_TEST_IS_REGULAR));
+  WAIT_UNTIL (count_shown_tiles (view) == n_pages);
+  return filed->id;
+}
+
 static void
 test_scan_and_edit (void)
 {
@@ -467,10 +561,10 @@ test_scan_and_edit (void)
   WAIT_UNTIL (pd_scan_view_get_busy (PD_SCAN_VIEW (view)));
   WAIT_UNTIL_MS (all_pages_done (PD_SCAN_VIEW (view), 6), SCAN_TIMEOUT_MS);
   WAIT_UNTIL (count_shown_tiles (view) == 6);
-  WAIT_UNTIL (find_widget (view, is_shown_label_containing, "Saved") != NULL);
+  document_id = review_and_save (view, library, 6);
   documents = pd_scan_view_get_documents (PD_SCAN_VIEW (view));
   g_assert_cmpuint (documents->len, ==, 1);
-  document_id = ((PdDocument *) g_ptr_array_index (documents, 0))->id;
+  g_assert_cmpint (((PdDocument *) g_ptr_array_index (documents, 0))->id, ==, document_id);
   spin (300);
   save_screenshot (view, "scan-batch.png");
 

@@ -1,10 +1,13 @@
 /* test-pipeline.c: the pipeline overlaps capture with recognition and never blocks its main
  * context, through real SANE (test backend and demo scanner), tesseract and SQLite. */
 #include <glib/gstdio.h>
+#include <leptonica/allheaders.h>
 #include <string.h>
 
 #include "pd-library.h"
+#include "pd-naming.h"
 #include "pd-pipeline.h"
+#include "pd-profile.h"
 #include "pd-scanner.h"
 
 typedef struct {
@@ -224,6 +227,229 @@ test_main_context_free (void)
   g_assert_cmpint (f.max_gap, <, 250 * 1000);
 }
 
+/* Review ------------------------------------------------------------------------------------- */
+
+/* A page of the demo scanner's size with a Code 39 barcode printed by zint: the separator sheet
+ * an office puts between documents. */
+static char *
+write_separator_sheet (const char *value)
+{
+  g_autofree char *code = g_strdup_printf ("%s/code-%s.png", g_get_user_cache_dir (), value);
+  g_autofree char *data = g_strdup_printf ("--data=%s", value);
+  g_autofree char *out = g_strdup_printf ("--output=%s", code);
+  const char *zint[] = { "zint", "--barcode=8", "--height=60", "--scale=4", data, out, NULL };
+  char *path = g_strdup_printf ("%s/sheet-%s.png", g_get_user_cache_dir (), value);
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+  PIX *page, *barcode_rgb, *barcode;
+
+  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
+  g_assert_true (g_spawn_sync (NULL, (char **) zint, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  page = pixCreate (2480, 3508, 8);
+  pixSetAllArbitrary (page, 240);
+  barcode_rgb = pixRead (code);
+  g_assert_nonnull (barcode_rgb);
+  barcode = pixConvertTo8 (barcode_rgb, FALSE);
+  pixRasterop (page, 600, 1400, pixGetWidth (barcode), pixGetHeight (barcode), PIX_SRC, barcode, 0, 0);
+  pixSetResolution (page, 300, 300);
+  g_assert_cmpint (pixWrite (path, page, IFF_PNG), ==, 0);
+  pixDestroy (&barcode);
+  pixDestroy (&barcode_rgb);
+  pixDestroy (&page);
+  return path;
+}
+
+static char *
+demo_page (guint n)
+{
+  g_autofree char *base = g_strdup_printf ("page-%02u.pgm", n);
+
+  return g_build_filename (g_getenv ("PAPERDOCK_DATA_DIR"), "demo", base, NULL);
+}
+
+/* Claims: a barcode sheet starts each document, named from the sheet and a counter. */
+static PdLibrary *
+open_claims_library (const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdLibrary) library = pd_library_open (dir, &error);
+  g_autoptr(PdProfile) profile = pd_profile_new ("Claims");
+
+  g_assert_no_error (error);
+  profile->separation = PD_SEPARATION_BARCODE;
+  profile->separator_pattern = g_strdup ("SEP-[0-9]+");
+  profile->name_template = g_strdup ("{barcode}_{counter:3}");
+  g_assert_true (pd_library_save_profile (library, profile, FALSE, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&library);
+}
+
+static void
+quit_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_until_set (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* Imports the two claims (sheet, page, sheet, page) into @library; in review, @plan_out gets
+ * the plan. */
+static GPtrArray *
+import_claims (PdLibrary     *library,
+               gboolean       review,
+               PdFilingPlan **plan_out)
+{
+  g_autofree char *sep1 = write_separator_sheet ("SEP-0001");
+  g_autofree char *sep2 = write_separator_sheet ("SEP-0002");
+  g_autofree char *p1 = demo_page (1);
+  g_autofree char *p2 = demo_page (2);
+  const char *files[] = { sep1, p1, sep2, p2, NULL };
+  g_autoptr(PdProfile) profile = pd_library_get_profile (library, "Claims", NULL);
+  g_autoptr(PdProcessOptions) process = pd_process_options_new ();
+  g_autoptr(PdPipeline) pipeline = pd_pipeline_new (library, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *documents = NULL;
+
+  pd_pipeline_set_profile (pipeline, profile);
+  pd_pipeline_set_review (pipeline, review);
+  pd_pipeline_import_async (pipeline, files, process, NULL, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  pd_pipeline_import_finish (pipeline, result, &documents, &error);
+  g_assert_no_error (error);
+  if (plan_out != NULL)
+    *plan_out = pd_pipeline_dup_plan (pipeline, result);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
+  return documents;
+}
+
+/* Save shows the documents the separation rules will make and the names they will get, takes
+ * no counter for that, and files them exactly as a batch filed at once would be. */
+static void
+test_review_plan (void)
+{
+  g_autoptr(PdLibrary) direct_library = open_claims_library ("direct");
+  g_autoptr(PdLibrary) review_library = open_claims_library ("review");
+  g_autoptr(GPtrArray) direct = import_claims (direct_library, FALSE, NULL);
+  g_autoptr(PdFilingPlan) plan = NULL;
+  g_autoptr(GPtrArray) reviewed = import_claims (review_library, TRUE, &plan);
+  g_autoptr(PdPipeline) pipeline = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) filed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Filed at once: two ready documents, named from their sheets. */
+  g_assert_cmpuint (direct->len, ==, 2);
+  g_assert_cmpstr (((PdDocument *) direct->pdata[0])->name, ==, "SEP-0001_001");
+  g_assert_cmpstr (((PdDocument *) direct->pdata[1])->name, ==, "SEP-0002_002");
+
+  /* In review: one document, every page recognized, nothing split, no PDF, no counter taken. */
+  g_assert_cmpuint (reviewed->len, ==, 1);
+  g_assert_cmpint (((PdDocument *) reviewed->pdata[0])->state, ==, PD_DOC_STATE_PROCESSING);
+  g_assert_cmpuint (((PdDocument *) reviewed->pdata[0])->n_pages, ==, 4);
+  g_assert_null (((PdDocument *) reviewed->pdata[0])->pdf_path);
+  g_assert_cmpint (pd_library_peek_counter (review_library, "Claims", NULL), ==, 1);
+
+  g_assert_nonnull (plan);
+  g_assert_cmpint (plan->document_id, ==, ((PdDocument *) reviewed->pdata[0])->id);
+  g_assert_cmpstr (plan->profile, ==, "Claims");
+  g_assert_cmpuint (plan->segments->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      PdFilingSegment *segment = g_ptr_array_index (plan->segments, i);
+      PdDocument *expected = g_ptr_array_index (direct, i);
+
+      g_assert_cmpstr (segment->name, ==, expected->name);
+      g_assert_cmpstr (segment->barcode, ==, i == 0 ? "SEP-0001" : "SEP-0002");
+      g_assert_cmpuint (segment->first_index, ==, 2 * i);
+      /* The sheet stays with its document but is not a page of its PDF. */
+      g_assert_cmpuint (segment->n_pages, ==, 1);
+    }
+
+  /* Saved: the same documents as filed at once. */
+  pipeline = pd_pipeline_new (review_library, NULL);
+  pd_pipeline_file_async (pipeline, plan, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  pd_pipeline_file_finish (pipeline, result, &filed, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (filed->len, ==, direct->len);
+  for (guint i = 0; i < filed->len; i++)
+    {
+      PdDocument *got = g_ptr_array_index (filed, i);
+      PdDocument *expected = g_ptr_array_index (direct, i);
+
+      g_assert_cmpstr (got->name, ==, expected->name);
+      g_assert_cmpuint (got->n_pages, ==, expected->n_pages);
+      g_assert_cmpint (got->state, ==, PD_DOC_STATE_READY);
+      g_assert_true (g_file_test (got->pdf_path, G_FILE_TEST_IS_REGULAR));
+    }
+  g_assert_cmpint (pd_library_peek_counter (review_library, "Claims", NULL), ==, 3);
+
+  /* Filed once only: a second Save says so and makes nothing. */
+  pd_pipeline_file_async (pipeline, plan, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  g_clear_pointer (&filed, g_ptr_array_unref);
+  g_assert_false (pd_pipeline_file_finish (pipeline, result, &filed, &error));
+  g_assert_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION);
+  g_assert_cmpuint (filed->len, ==, 0);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
+}
+
+/* A batch left in review when the program ended is filed by the next start's resume, by its
+ * profile's rules: nothing scanned is lost. */
+static void
+test_review_resumed (void)
+{
+  g_autoptr(PdLibrary) library = open_claims_library ("left");
+  g_autoptr(PdFilingPlan) plan = NULL;
+  g_autoptr(GPtrArray) reviewed = import_claims (library, TRUE, &plan);
+  g_autoptr(PdPipeline) pipeline = pd_pipeline_new (library, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) documents = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_resumed = 0;
+
+  g_assert_nonnull (plan);
+  pd_pipeline_resume_async (pipeline, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  pd_pipeline_resume_finish (pipeline, result, &n_resumed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_resumed, ==, 1);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
+
+  documents = pd_library_list_documents (library, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (documents->len, ==, 2);
+  for (guint i = 0; i < documents->len; i++)
+    {
+      PdDocument *document = g_ptr_array_index (documents, i);
+      gboolean planned = FALSE;
+
+      g_assert_cmpint (document->state, ==, PD_DOC_STATE_READY);
+      for (guint k = 0; k < plan->segments->len; k++)
+        planned |= g_strcmp0 (((PdFilingSegment *) plan->segments->pdata[k])->name, document->name) == 0;
+      g_assert_true (planned);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -250,5 +476,7 @@ main (int    argc,
 
   g_test_add_func ("/pipeline/overlap", test_overlap);
   g_test_add_func ("/pipeline/main-context-free", test_main_context_free);
+  g_test_add_func ("/pipeline/review/plan", test_review_plan);
+  g_test_add_func ("/pipeline/review/resumed", test_review_resumed);
   return g_test_run ();
 }

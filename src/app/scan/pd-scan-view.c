@@ -67,6 +67,8 @@ struct _PdScanView
   gint64           viewer_page_id;
   char            *viewer_path;     /* the image the viewer was asked to show */
   gint64           rescan_page_id;  /* the page being scanned again; 0 for none */
+  PdFilingPlan    *plan;            /* the batch waiting for Save; NULL for none */
+  GtkWindow       *plan_dialog;     /* weak: the Save dialog while it is open */
 
   guint            profile_required : 1;
   guint            profile_chosen : 1;   /* a choice was made, "no profile" included */
@@ -75,6 +77,7 @@ struct _PdScanView
   guint            scanning : 1;
   guint            editing : 1;
   guint            show_words : 1;
+  guint            filing : 1;
 };
 
 G_DEFINE_FINAL_TYPE (PdScanView, pd_scan_view, ADW_TYPE_BIN)
@@ -99,6 +102,7 @@ static void pd_scan_view_update_actions (PdScanView *self);
 static void pd_scan_view_refresh_document (PdScanView *self,
                                            gint64      document_id);
 static void pd_scan_view_next_edit (PdScanView *self);
+static void pd_scan_view_present_plan (PdScanView *self);
 static void pd_scan_view_set_cropping (PdScanView *self,
                                        gboolean    cropping);
 
@@ -148,7 +152,7 @@ gboolean
 pd_scan_view_get_busy (PdScanView *self)
 {
   g_return_val_if_fail (PD_IS_SCAN_VIEW (self), FALSE);
-  return self->scanning || self->editing || self->rescan_page_id != 0;
+  return self->scanning || self->editing || self->filing || self->rescan_page_id != 0;
 }
 
 static void
@@ -203,13 +207,16 @@ pd_scan_view_update_actions_now (PdScanView *self)
                         self->device_ids->len > 0;
   gboolean profile_ok = !self->profile_required || self->profile != NULL;
   /* Edits wait until the pipeline has finished the document. */
+  /* A batch waiting for Save is not a document yet: its pages change once it is saved. */
   gboolean editable = page != NULL && page->page_id > 0 && !self->scanning &&
-                      page->state != PD_SCAN_PAGE_CAPTURED;
+                      page->state != PD_SCAN_PAGE_CAPTURED && self->plan == NULL && !self->filing;
 
   gtk_widget_action_set_enabled (widget, "scan.start",
                                  self->library != NULL && !self->scanning && profile_ok &&
+                                 self->plan == NULL && !self->filing &&
                                  (has_device || (self->profile != NULL && self->profile->device != NULL)));
   gtk_widget_action_set_enabled (widget, "scan.stop", self->scanning);
+  gtk_widget_action_set_enabled (widget, "scan.save", self->plan != NULL && !self->filing && !self->scanning);
   gtk_widget_action_set_enabled (widget, "scan.rotate-right", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.rotate-left", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.delete-page", editable && self->pending_delete == NULL);
@@ -225,6 +232,7 @@ pd_scan_view_update_actions_now (PdScanView *self)
   {
     g_autoptr(PdScanPage) shown = pd_scan_view_find_page_by_id (self, self->viewer_page_id);
     gboolean croppable = shown != NULL && gtk_widget_get_visible (self->viewer_box) && !self->scanning &&
+                         self->plan == NULL && !self->filing &&
                          shown->state == PD_SCAN_PAGE_DONE && shown->image_is_processed &&
                          shown->page_id != self->rescan_page_id;
     gboolean cropping = pd_page_viewer_get_cropping (self->viewer);
@@ -1076,6 +1084,8 @@ scan_cb (GObject      *object,
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   g_clear_object (&self->scan_cancellable);
+  g_clear_pointer (&self->plan, pd_filing_plan_free);
+  self->plan = pd_pipeline_dup_plan (PD_PIPELINE (object), result);
   g_clear_pointer (&self->documents, g_ptr_array_unref);
   self->documents = g_steal_pointer (&documents);
   for (guint i = 0; i < self->documents->len; i++)
@@ -1109,6 +1119,15 @@ scan_cb (GObject      *object,
       pd_scan_view_show_problem (self, problem_title_for_error (error), message);
       gtk_label_set_text (self->status_label, "");
     }
+  else if (self->plan != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("%u page scanned; check the document and save it",
+                                                         "%u pages scanned; check the documents and save them",
+                                                         n_pages), n_pages);
+
+      gtk_label_set_text (self->status_label, text);
+      pd_scan_view_present_plan (self);
+    }
   else
     {
       g_autofree char *text = NULL;
@@ -1124,6 +1143,176 @@ scan_cb (GObject      *object,
 
   pd_scan_view_set_state (self, FALSE, self->editing);
   g_signal_emit (self, signals[BATCH_DONE], 0, self->documents->len);
+}
+
+/* Saving a batch ------------------------------------------------------------------------------ */
+
+/* The filed documents take the place of the batch: each tile moves to the document its page
+ * went to (by the plan's page ranges, which edits cannot change while the batch waits), so the
+ * tiles keep their place and thumbnails, and reading each document back renumbers them. */
+static void
+pd_scan_view_move_tiles (PdScanView   *self,
+                         PdFilingPlan *plan,
+                         GPtrArray    *documents)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
+
+  if (documents->len != plan->segments->len)
+    {
+      /* A part made of separator sheets only was not made into a document: read all again. */
+      g_list_store_remove_all (self->pages);
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PdScanPage) page = g_list_model_get_item (G_LIST_MODEL (self->pages), i);
+      guint k = 0;
+
+      if (page->document_id != plan->document_id)
+        continue;
+      while (k + 1 < plan->segments->len &&
+             ((PdFilingSegment *) g_ptr_array_index (plan->segments, k + 1))->first_index <= page->index)
+        k++;
+      page->document_id = ((PdDocument *) g_ptr_array_index (documents, k))->id;
+    }
+}
+
+static void
+file_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(PdScanView) self = user_data;
+  g_autoptr(GPtrArray) documents = NULL;
+  g_autoptr(PdFilingPlan) plan = g_steal_pointer (&self->plan);
+  g_autoptr(GError) error = NULL;
+  guint n_pages = 0;
+
+  pd_pipeline_file_finish (PD_PIPELINE (object), result, &documents, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  self->filing = FALSE;
+  if (documents->len > 0)
+    {
+      g_clear_pointer (&self->documents, g_ptr_array_unref);
+      self->documents = g_ptr_array_ref (documents);
+      pd_scan_view_move_tiles (self, plan, documents);
+    }
+  for (guint i = 0; i < documents->len; i++)
+    {
+      PdDocument *document = g_ptr_array_index (documents, i);
+
+      n_pages += document->n_pages;
+      pd_scan_view_refresh_document (self, document->id);
+    }
+
+  if (error != NULL)
+    {
+      pd_scan_view_show_problem (self, problem_title_for_error (error), error->message);
+      gtk_label_set_text (self->status_label, "");
+    }
+  else
+    {
+      g_autofree char *text = NULL;
+
+      if (documents->len == 1)
+        text = g_strdup_printf (ngettext ("Saved “%s” (%u page)", "Saved “%s” (%u pages)", n_pages),
+                                ((PdDocument *) g_ptr_array_index (documents, 0))->name, n_pages);
+      else
+        text = g_strdup_printf (ngettext ("Saved %u document", "Saved %u documents", documents->len),
+                                documents->len);
+      gtk_label_set_text (self->status_label, text);
+    }
+  pd_scan_view_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  g_signal_emit (self, signals[BATCH_DONE], 0, self->documents ? self->documents->len : 0);
+}
+
+static void
+pd_scan_view_save (PdScanView *self)
+{
+  if (self->plan == NULL || self->filing || self->pipeline == NULL)
+    return;
+  self->filing = TRUE;
+  gtk_label_set_text (self->status_label, _("Saving…"));
+  pd_scan_view_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  /* Not the view's cancellable: once asked for, the batch is filed even if the window closes. */
+  pd_pipeline_file_async (self->pipeline, self->plan, NULL, file_cb, g_object_ref (self));
+}
+
+static void
+pd_scan_view_save_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  pd_scan_view_save (PD_SCAN_VIEW (widget));
+}
+
+static void
+plan_response_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  PdScanView       *self)
+{
+  /* Cancel keeps the batch for review: Save stays on the page. */
+  if (g_strcmp0 (response, "save") == 0)
+    pd_scan_view_save (self);
+}
+
+static char *
+dup_segment_subtitle (const PdFilingSegment *segment)
+{
+  g_autofree char *pages = g_strdup_printf (ngettext ("%u page", "%u pages", segment->n_pages),
+                                            segment->n_pages);
+
+  if (segment->barcode == NULL)
+    return g_steal_pointer (&pages);
+  /* TRANSLATORS: "3 pages · barcode SEP-0001" */
+  return g_strdup_printf (_("%s · barcode %s"), pages, segment->barcode);
+}
+
+/* Shows what Save will make: each document's name, page count and separator barcode. */
+static void
+pd_scan_view_present_plan (PdScanView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+  GtkWidget *list;
+  guint n = self->plan->segments->len;
+  g_autofree char *heading = NULL;
+
+  if (self->plan_dialog != NULL)
+    gtk_window_destroy (self->plan_dialog);
+  heading = g_strdup_printf (ngettext ("Save %u Document?", "Save %u Documents?", n), n);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                   _("The profile’s rules make these documents from the batch. "
+                                     "Names with a number take it when saved."));
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; i < n; i++)
+    {
+      const PdFilingSegment *segment = g_ptr_array_index (self->plan->segments, i);
+      g_autofree char *subtitle = dup_segment_subtitle (segment);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), segment->name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Keep Reviewing"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (plan_response_cb), self, 0);
+  self->plan_dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->plan_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* What a scan uses: the picked profile's settings and the scanner picked on the page. */
@@ -1178,6 +1367,8 @@ pd_scan_view_ensure_pipeline (PdScanView *self)
   if (self->pipeline == NULL)
     {
       self->pipeline = pd_pipeline_new (self->library, self->scanner);
+      /* A person sees the documents and their names before they are made. */
+      pd_pipeline_set_review (self->pipeline, TRUE);
       g_signal_connect_object (self->pipeline, "page-captured", G_CALLBACK (page_captured_cb), self, 0);
       g_signal_connect_object (self->pipeline, "page-recognized", G_CALLBACK (page_recognized_cb), self, 0);
       g_signal_connect_object (self->pipeline, "page-failed", G_CALLBACK (page_failed_cb), self, 0);
@@ -1656,6 +1847,13 @@ pd_scan_view_dispose (GObject *object)
   if (self->scan_cancellable != NULL)
     g_cancellable_cancel (self->scan_cancellable);
   g_clear_handle_id (&self->device_timer, g_source_remove);
+  if (self->plan_dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->plan_dialog), (gpointer *) &self->plan_dialog);
+      gtk_window_destroy (g_steal_pointer (&self->plan_dialog));
+    }
+  /* A batch not saved stays in the library, PROCESSING; the next start's resume files it. */
+  g_clear_pointer (&self->plan, pd_filing_plan_free);
   if (self->library != NULL)
     g_signal_handlers_disconnect_by_data (self->library, self);
 
@@ -1712,7 +1910,8 @@ pd_scan_view_class_init (PdScanViewClass *klass)
    * PdScanView::batch-done:
    * @n_documents: how many documents the batch became (see pd_scan_view_get_documents())
    *
-   * Emitted when a batch has been scanned and processed, or stopped.
+   * Emitted when a batch has been scanned and processed, or stopped; for a batch that waits
+   * for Save, again once it is saved.
    */
   signals[BATCH_DONE] =
     g_signal_new ("batch-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -1740,6 +1939,7 @@ pd_scan_view_class_init (PdScanViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "scan.start", NULL, pd_scan_view_start_action);
   gtk_widget_class_install_action (widget_class, "scan.stop", NULL, pd_scan_view_stop_action);
+  gtk_widget_class_install_action (widget_class, "scan.save", NULL, pd_scan_view_save_action);
   gtk_widget_class_install_action (widget_class, "scan.rotate-right", NULL, pd_scan_view_page_action);
   gtk_widget_class_install_action (widget_class, "scan.rotate-left", NULL, pd_scan_view_page_action);
   gtk_widget_class_install_action (widget_class, "scan.toggle-blank", NULL, pd_scan_view_page_action);
@@ -1759,6 +1959,7 @@ pd_scan_view_class_init (PdScanViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "scan.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "scan.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "scan.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "scan.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "scan.rotate-right", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_R, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "scan.rotate-left", NULL);

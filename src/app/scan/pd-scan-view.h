@@ -1,9 +1,11 @@
 /* pd-scan-view.h: the Scan page of the main window: profiles, the scanner, and the batch being
  * scanned with a live preview of each page, its edits (turn, delete with undo, reorder, mark
- * blank, crop, scan again) and a page viewer.
+ * blank, crop, scan again) and a page viewer. A finished batch waits for review: a dialog lists
+ * the documents its profile's rules will make and their names, and Save files them.
  *
  * Actions (group "scan", accelerators set by the class):
  *   scan.start          Ctrl+Return        scan.stop          Escape
+ *   scan.save           Ctrl+S             (files a batch waiting for review, see below)
  *   scan.rotate-right   Ctrl+R             scan.rotate-left   Ctrl+Shift+R
  *   scan.delete-page    Delete             scan.undo-delete   Ctrl+Z
  *   scan.toggle-blank   Ctrl+B

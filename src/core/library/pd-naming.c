@@ -705,6 +705,7 @@ render_with_counter (PdLibrary              *library,
                      const char             *name_template,
                      const PdNamingContext  *ctx,
                      gboolean                take,
+                     guint                   nth,
                      GError                **error)
 {
   PdNamingContext with_counter = *ctx;
@@ -719,6 +720,7 @@ render_with_counter (PdLibrary              *library,
                                   : pd_library_peek_counter (library, scope, error);
       if (with_counter.counter <= 0)
         return NULL;
+      with_counter.counter += nth;
     }
   return pd_naming_render (name_template, &with_counter, error);
 }
@@ -733,7 +735,7 @@ pd_naming_take_name (PdLibrary              *library,
   g_return_val_if_fail (name_template != NULL, NULL);
   g_return_val_if_fail (ctx != NULL, NULL);
 
-  return render_with_counter (library, name_template, ctx, TRUE, error);
+  return render_with_counter (library, name_template, ctx, TRUE, 0, error);
 }
 
 char *
@@ -746,5 +748,19 @@ pd_naming_preview_name (PdLibrary              *library,
   g_return_val_if_fail (name_template != NULL, NULL);
   g_return_val_if_fail (ctx != NULL, NULL);
 
-  return render_with_counter (library, name_template, ctx, FALSE, error);
+  return render_with_counter (library, name_template, ctx, FALSE, 0, error);
+}
+
+char *
+pd_naming_preview_nth_name (PdLibrary              *library,
+                            const char             *name_template,
+                            const PdNamingContext  *ctx,
+                            guint                   nth,
+                            GError                **error)
+{
+  g_return_val_if_fail (PD_IS_LIBRARY (library), NULL);
+  g_return_val_if_fail (name_template != NULL, NULL);
+  g_return_val_if_fail (ctx != NULL, NULL);
+
+  return render_with_counter (library, name_template, ctx, FALSE, nth, error);
 }

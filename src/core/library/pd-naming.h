@@ -92,5 +92,12 @@ char     *pd_naming_preview_name         (PdLibrary              *library,
                                           const char             *name_template,
                                           const PdNamingContext  *ctx,
                                           GError                **error);
+/* The name the document after the next @nth would get now (@nth 0 is the next one): a batch in
+ * review shows each of its documents' names before any counter is taken. */
+char     *pd_naming_preview_nth_name     (PdLibrary              *library,
+                                          const char             *name_template,
+                                          const PdNamingContext  *ctx,
+                                          guint                   nth,
+                                          GError                **error);
 
 G_END_DECLS
