@@ -30,6 +30,7 @@
 
 typedef struct {
   char         *library_dir;
+  gboolean      help;          /* a --help somewhere: the library's keyring is not needed */
   PdLibrary    *library;
   GMainLoop    *loop;
   GAsyncResult *result;
@@ -98,20 +99,22 @@ open_library (Cli     *cli,
   cli->library = pd_library_open_finish (result, error);
   if (cli->library == NULL)
     return FALSE;
-  /* Pages and PDFs are sealed with the library's key from the keyring (pd-vault.h). */
-  {
-    g_autofree char *warning = NULL;
-    g_autoptr(PdVault) vault = pd_vault_attach_library (pd_library_get_dir (cli->library),
-                                                        &warning, NULL, error);
+  /* Pages and PDFs are sealed with the library's key from the keyring (pd-vault.h); a command
+   * only asked for its help never reads them, and must not wait on a keyring. */
+  if (!cli->help)
+    {
+      g_autofree char *warning = NULL;
+      g_autoptr(PdVault) vault = pd_vault_attach_library (pd_library_get_dir (cli->library),
+                                                          &warning, NULL, error);
 
-    if (vault == NULL && error != NULL && *error != NULL)
-      {
-        g_clear_object (&cli->library);
-        return FALSE;
-      }
-    if (warning != NULL)
-      g_printerr ("Note: %s\n", warning);
-  }
+      if (vault == NULL && error != NULL && *error != NULL)
+        {
+          g_clear_object (&cli->library);
+          return FALSE;
+        }
+      if (warning != NULL)
+        g_printerr ("Note: %s\n", warning);
+    }
   return TRUE;
 }
 
@@ -1099,6 +1102,10 @@ main (int    argc,
     {
       if (g_str_equal (argv[first], commands[i].name))
         {
+          for (int a = first + 1; a < argc; a++)
+            if (g_str_equal (argv[a], "--help") || g_str_equal (argv[a], "-h") ||
+                g_str_equal (argv[a], "--help-all"))
+              cli.help = TRUE;
           cli.loop = g_main_loop_new (NULL, FALSE);
           cli.cancellable = g_cancellable_new ();
           code = commands[i].func (&cli, argc - first, argv + first);
