@@ -116,7 +116,9 @@ case "$cmd" in
         test-sync-error test-folder-connector || true
       meson test -C build --setup valgrind --print-errorlogs --logbase testlog-valgrind-fuzz \
         --suite fuzz || true
-      logs+=(build/meson-logs/testlog-valgrind.json build/meson-logs/testlog-valgrind-fuzz.json)
+      # meson adds the setup's name to the log's base name
+      logs+=(build/meson-logs/testlog-valgrind-valgrind.json
+             build/meson-logs/testlog-valgrind-fuzz-valgrind.json)
     fi
     fuzz_failed=0
     if [ "${PD_SKIP_FUZZ:-0}" != 1 ]; then
