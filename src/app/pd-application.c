@@ -3,17 +3,23 @@
  * because they concern the whole application rather than one window. It also owns the sync
  * engine: while documents still have to go somewhere it holds the application, so closing the
  * window does not stop them (asking the Background portal for permission when sandboxed), and
- * it sends a notification when the queue has drained or something needs a person. */
+ * it sends a notification when the queue has drained or something needs a person. Right after
+ * the library opens, its vault is attached (pd-vault.h), so that every page and PDF the app
+ * reads or writes goes through the library's key; plain copies of documents opened in another
+ * application are removed when the application quits (pd-app-open.h). */
 #define G_LOG_DOMAIN "pd-app"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "pd-app-open.h"
 #include "pd-application.h"
 #include "pd-paths.h"
 #include "pd-sync-engine.h"
 #include "pd-sync-status.h"
+#include "pd-pipeline.h"
+#include "pd-vault.h"
 #include "pd-window.h"
 
 struct _PdApplication
@@ -23,8 +29,11 @@ struct _PdApplication
   /* Owned */
   char           *library_dir;   /* from --library, absolute; NULL for the configured one */
   GCancellable   *cancellable;
-  PdLibrary      *library;       /* NULL until opened */
+  PdLibrary      *library;       /* NULL until opened and its vault attached */
+  PdVault        *vault;         /* the library's, NULL when sealing is off */
   GError         *open_error;    /* why the library could not be opened */
+  char           *open_error_title;
+  char           *vault_warning; /* said once, in the first window that shows the library */
   GSettings      *settings;
   PdSyncEngine   *engine;        /* NULL until the library is open */
   PdSyncStatus   *status;
@@ -46,7 +55,16 @@ pd_application_show_library (PdApplication *self,
       pd_window_set_sync_status (window, self->status);
     }
   else if (self->open_error != NULL)
-    pd_window_show_error (window, _("Could Not Open the Library"), self->open_error->message);
+    pd_window_show_error (window,
+                          self->open_error_title != NULL ? self->open_error_title
+                                                         : _("Could Not Open the Library"),
+                          self->open_error->message);
+
+  if (self->library != NULL && self->vault_warning != NULL)
+    {
+      pd_window_add_toast (window, self->vault_warning);
+      g_clear_pointer (&self->vault_warning, g_free);
+    }
 }
 
 static gboolean
@@ -189,6 +207,113 @@ pd_application_start_sync (PdApplication *self)
 }
 
 static void
+pd_application_show_library_everywhere (PdApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PD_IS_WINDOW (l->data))
+      pd_application_show_library (self, PD_WINDOW (l->data));
+}
+
+typedef struct {
+  PdVault *vault;
+  char    *warning;
+} Attached;
+
+static void
+attached_free (Attached *attached)
+{
+  g_clear_object (&attached->vault);
+  g_free (attached->warning);
+  g_free (attached);
+}
+
+/* The keyring is asked over D-Bus, and may take a while to answer (or to be unlocked). */
+static void
+attach_vault_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  PdLibrary *library = PD_LIBRARY (source_object);
+  g_autoptr(GError) error = NULL;
+  Attached *attached = g_new0 (Attached, 1);
+
+  attached->vault = pd_vault_attach_library (pd_library_get_dir (library), &attached->warning,
+                                             cancellable, &error);
+  if (attached->vault == NULL && error != NULL)
+    {
+      attached_free (attached);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, attached, (GDestroyNotify) attached_free);
+}
+
+static void
+resume_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  if (!pd_pipeline_resume_finish (PD_PIPELINE (object), result, &n, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not finish interrupted documents: %s", error->message);
+      return;
+    }
+  if (n > 0)
+    g_debug ("Finished %u documents interrupted earlier", n);
+}
+
+/* A crash, an unplugged scanner or a batch left waiting in its Save preview when the app
+ * closed: such documents are finished by their own profile's rules, as the CLI does before its
+ * commands. The pipeline lives as long as its task. */
+static void
+pd_application_resume_unfinished (PdApplication *self)
+{
+  g_autoptr(PdPipeline) pipeline = pd_pipeline_new (self->library, NULL);
+
+  pd_pipeline_resume_async (pipeline, self->cancellable, resume_cb, NULL);
+}
+
+static void
+pd_application_attach_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(PdApplication) self = PD_APPLICATION (user_data);
+  PdLibrary *library = PD_LIBRARY (object);
+  g_autoptr(GError) error = NULL;
+  Attached *attached;
+
+  self->opening = FALSE;
+  attached = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (attached == NULL)
+    {
+      /* Not a library without its key: nothing could be read, and whatever it would write
+       * could be sealed with no key, or not at all. The message says what to do. */
+      g_warning ("Could not unlock the library: %s", error->message);
+      self->open_error = g_steal_pointer (&error);
+      self->open_error_title = g_strdup (_("Could Not Unlock the Library"));
+    }
+  else
+    {
+      self->vault = g_steal_pointer (&attached->vault);
+      self->vault_warning = g_steal_pointer (&attached->warning);
+      attached_free (attached);
+      self->library = g_object_ref (library);
+      pd_application_resume_unfinished (self);
+      pd_application_start_sync (self);
+    }
+  pd_application_show_library_everywhere (self);
+}
+
+static void
 pd_application_open_cb (GObject      *object,
                         GAsyncResult *result,
                         gpointer      user_data)
@@ -196,26 +321,28 @@ pd_application_open_cb (GObject      *object,
   g_autoptr(PdApplication) self = PD_APPLICATION (user_data);
   g_autoptr(PdLibrary) library = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
 
-  self->opening = FALSE;
   library = pd_library_open_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+    {
+      self->opening = FALSE;
+      return;
+    }
 
   if (library == NULL)
     {
+      self->opening = FALSE;
       g_warning ("Could not open the library: %s", error->message);
       self->open_error = g_steal_pointer (&error);
-    }
-  else
-    {
-      self->library = g_steal_pointer (&library);
-      pd_application_start_sync (self);
+      pd_application_show_library_everywhere (self);
+      return;
     }
 
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    if (PD_IS_WINDOW (l->data))
-      pd_application_show_library (self, PD_WINDOW (l->data));
+  /* Nothing may read or write the library's pages before its key is at hand. */
+  task = g_task_new (library, self->cancellable, pd_application_attach_cb, g_object_ref (self));
+  g_task_set_source_tag (task, pd_application_open_cb);
+  g_task_run_in_thread (task, attach_vault_thread);
 }
 
 static char *
@@ -371,6 +498,8 @@ pd_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (pd_application_parent_class)->startup (application);
 
+  /* Documents a crashed instance had decrypted for a viewer. */
+  pd_app_open_remove_stale ();
   self->settings = g_settings_new (APP_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (self),
                                    app_actions, G_N_ELEMENTS (app_actions),
@@ -410,6 +539,10 @@ pd_application_shutdown (GApplication *application)
   if (self->engine != NULL)
     g_object_run_dispose (G_OBJECT (self->engine));
   g_clear_object (&self->status);
+  /* The plain copies handed to PDF viewers: the library keeps the sealed originals. */
+  pd_app_open_remove_own ();
+  /* The default vault stays: a worker still finishing a page must seal it, never write it in
+   * plain text. */
 
   G_APPLICATION_CLASS (pd_application_parent_class)->shutdown (application);
 }
@@ -424,7 +557,10 @@ pd_application_finalize (GObject *object)
   g_clear_object (&self->status);
   g_clear_object (&self->engine);
   g_clear_object (&self->library);
+  g_clear_object (&self->vault);
   g_clear_error (&self->open_error);
+  g_clear_pointer (&self->open_error_title, g_free);
+  g_clear_pointer (&self->vault_warning, g_free);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pd_application_parent_class)->finalize (object);

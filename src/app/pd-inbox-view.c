@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-app-job.h"
+#include "pd-cloud-sign-in.h"
 #include "pd-inbox-view.h"
 #include "pd-library-sync.h"
 #include "pd-secret.h"
@@ -168,6 +169,35 @@ sign_in_response_cb (AdwMessageDialog *dialog,
 }
 
 static void
+signed_in_again_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PdInboxView) self = PD_INBOX_VIEW (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!pd_cloud_sign_in_again_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_inbox_view_toast (self, error->message);
+      /* Still signed out: the button comes back. */
+      pd_inbox_view_list (self);
+      return;
+    }
+  pd_inbox_view_toast (self, _("Signed in again. Documents waiting for the account are sent "
+                               "now."));
+  pd_inbox_view_list (self);
+  if (self->status != NULL)
+    {
+      PdSyncEngine *engine = pd_sync_status_get_engine (self->status);
+
+      pd_sync_status_refresh (self->status);
+      if (engine != NULL)
+        pd_sync_engine_sync_now (engine);
+    }
+}
+
+static void
 sign_in_clicked_cb (GtkButton   *button,
                     PdInboxView *self)
 {
@@ -178,9 +208,21 @@ sign_in_clicked_cb (GtkButton   *button,
   GtkWidget *dialog;
   GtkWidget *entry;
 
+  if ((g_strcmp0 (kind, "onedrive") == 0 || g_strcmp0 (kind, "gdrive") == 0) &&
+      self->library != NULL)
+    {
+      gint64 *account_id = g_object_get_data (G_OBJECT (button), "pd-account-id");
+
+      /* The same app registration as the last sign-in, in the browser. */
+      gtk_widget_set_sensitive (gtk_widget_get_parent (GTK_WIDGET (button)), FALSE);
+      pd_cloud_sign_in_again_async (self->library, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                    *account_id, self->cancellable, signed_in_again_cb,
+                                    g_object_ref (self));
+      return;
+    }
   if (g_strcmp0 (kind, "webdav") != 0)
     {
-      /* Browser sign-in lives with the accounts. */
+      /* Nothing to sign in to here (a folder): the account settings say what is wrong. */
       gtk_widget_activate_action (GTK_WIDGET (self), "win.preferences", "s", "accounts");
       return;
     }
@@ -334,7 +376,10 @@ pd_inbox_view_create_row (PdInboxView       *self,
       title = g_strdup_printf (_("Sign in to “%s” again"), subject);
       subtitle = g_strdup (item->message);
       button = add_button (box, _("_Sign In Again"),
-                           _("Enter the account’s password again"), item, TRUE);
+                           g_strcmp0 (account_kind, "onedrive") == 0 ||
+                           g_strcmp0 (account_kind, "gdrive") == 0
+                             ? _("Sign in to the account again in your browser")
+                             : _("Enter the account’s password again"), item, TRUE);
       g_object_set_data_full (G_OBJECT (button), "pd-account-kind", g_strdup (account_kind),
                               g_free);
       g_object_set_data_full (G_OBJECT (button), "pd-account-name", g_strdup (subject), g_free);

@@ -12,18 +12,27 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pd-app-image.h"
 #include "pd-app-job.h"
+#include "pd-app-open.h"
 #include "pd-document-item.h"
 #include "pd-library-delete.h"
 #include "pd-library-sync.h"
 #include "pd-library-view.h"
 #include "pd-sync-engine.h"
+#include "pd-thumbnail.h"
+#include "pd-vault.h"
 
 #define SEARCH_LIMIT 50
 /* The first listing reads the sync state of this many documents (the newest, which are on
  * screen) and shows them; a second listing reads all of them. Reading one state costs about
  * 25 us: 20,000 of them would keep the first rows half a second. */
 #define FIRST_LISTING_STATES 200
+/* A row's picture of the first page, in logical pixels; decoded at twice that for HiDPI. */
+#define THUMBNAIL_WIDTH  40
+#define THUMBNAIL_HEIGHT 52
+/* Decoded pictures kept; past that the cache starts again (about 30 KiB each). */
+#define THUMBNAIL_CACHE_MAX 600
 
 struct _PdLibraryView
 {
@@ -47,6 +56,8 @@ struct _PdLibraryView
   GHashTable     *items_by_id;         /* document id -> PdDocumentItem shown (borrowed) */
   GHashTable     *progress;            /* document id -> percent, while it is being sent */
   char           *query;               /* what is being searched, NULL when not searching */
+  char           *last_opened;         /* the plain copy last handed to a viewer */
+  GHashTable     *thumbnails;          /* "id:revision" -> GdkTexture, or NULL: none to show */
 
   guint           listing : 1;
   guint           listed : 1;              /* a listing of this library arrived */
@@ -376,6 +387,194 @@ state_icon_name (PdDocumentItem *item)
     }
 }
 
+/* Thumbnails: decoded on a worker thread when a row shows a document (bind), given up when
+ * it scrolls away before that (unbind), and kept by document and revision: an edit (a page
+ * turned) makes a new picture, scrolling back does not. */
+
+/* Cached values may be NULL: a document with nothing to show is not asked again. */
+static void
+unref_texture (gpointer texture)
+{
+  if (texture != NULL)
+    g_object_unref (texture);
+}
+
+typedef struct {
+  gint64    document_id;
+  char     *uuid;
+  char     *key;
+  gboolean  evicted;
+} ThumbnailJob;
+
+static void
+thumbnail_job_free (ThumbnailJob *job)
+{
+  g_free (job->uuid);
+  g_free (job->key);
+  g_free (job);
+}
+
+static GdkPixbuf *
+load_thumbnail (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pixbuf;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  /* Through the vault: page images and thumbnails of a sealed library are sealed too. */
+  pixbuf = pd_app_load_image (path, THUMBNAIL_WIDTH * 2, THUMBNAIL_HEIGHT * 2, NULL, NULL,
+                              &error);
+  if (pixbuf == NULL)
+    g_debug ("No thumbnail from %s: %s", path, error->message);
+  return pixbuf;
+}
+
+static gboolean
+thumbnail_job (PdLibrary       *library,
+               gpointer         data,
+               gpointer        *result,
+               GDestroyNotify  *result_free,
+               GCancellable    *cancellable,
+               GError         **error)
+{
+  ThumbnailJob *job = data;
+  g_autofree char *thumbnail = pd_thumbnail_get_path (library, job->uuid);
+  GdkPixbuf *pixbuf = NULL;
+
+  /* An evicted document has no page images left: the picture eviction kept of it. */
+  if (job->evicted)
+    pixbuf = load_thumbnail (thumbnail);
+
+  if (pixbuf == NULL)
+    {
+      g_autoptr(GPtrArray) pages = pd_library_list_pages (library, job->document_id, error);
+
+      if (pages == NULL)
+        return FALSE;
+      for (guint i = 0; i < pages->len && pixbuf == NULL; i++)
+        {
+          const PdPage *page = pages->pdata[i];
+
+          if (page->excluded)
+            continue;
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          /* The processed image is what the PDF shows (turned, straightened); text pages
+           * keep it as raw G4, which only the scan can stand in for. */
+          pixbuf = load_thumbnail (page->image_path);
+          if (pixbuf == NULL)
+            pixbuf = load_thumbnail (page->spool_path);
+          break;
+        }
+    }
+  if (pixbuf == NULL && !job->evicted)
+    pixbuf = load_thumbnail (thumbnail);
+
+  *result = pixbuf;
+  *result_free = g_object_unref;
+  return TRUE;
+}
+
+typedef struct {
+  PdLibraryView *self;
+  GtkWidget     *row;
+} ThumbnailCall;
+
+static void
+thumbnail_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ThumbnailCall *call = user_data;
+  ThumbnailJob *job = pd_app_job_get_data (result);
+  PdLibraryView *self = call->self;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkPicture *picture = g_object_get_data (G_OBJECT (call->row), "pd-thumbnail");
+
+  if (!pd_app_job_finish (result, (gpointer *) &pixbuf, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No thumbnail for document %" G_GINT64_FORMAT ": %s", job->document_id,
+                 error->message);
+      goto out;
+    }
+  if (pixbuf != NULL)
+    texture = gdk_texture_new_for_pixbuf (pixbuf);
+  if (self->thumbnails != NULL)
+    {
+      if (g_hash_table_size (self->thumbnails) >= THUMBNAIL_CACHE_MAX)
+        g_hash_table_remove_all (self->thumbnails);
+      g_hash_table_replace (self->thumbnails, g_strdup (job->key),
+                            texture != NULL ? g_object_ref (texture) : NULL);
+    }
+  /* The row may show another document by now. */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (call->row), "pd-thumbnail-key"), job->key) == 0)
+    gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
+
+out:
+  g_object_unref (call->row);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static void
+row_show_thumbnail (PdLibraryView  *self,
+                    GtkWidget      *row,
+                    PdDocumentItem *document)
+{
+  const PdDocument *doc = pd_document_item_get_document (document);
+  GtkPicture *picture = g_object_get_data (G_OBJECT (row), "pd-thumbnail");
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                                          doc->id, doc->revision);
+  gpointer cached = NULL;
+  GCancellable *cancellable;
+  ThumbnailCall *call;
+  ThumbnailJob *job;
+
+  if (g_hash_table_lookup_extended (self->thumbnails, key, NULL, &cached))
+    {
+      g_object_set_data_full (G_OBJECT (row), "pd-thumbnail-key", g_steal_pointer (&key),
+                              g_free);
+      gtk_picture_set_paintable (picture, cached);
+      return;
+    }
+  gtk_picture_set_paintable (picture, NULL);
+  /* Pages still being scanned have nothing to show yet; the listing after they are done
+   * binds the row again. */
+  if (doc->state != PD_DOC_STATE_READY && doc->n_pages == 0)
+    return;
+
+  job = g_new0 (ThumbnailJob, 1);
+  job->document_id = doc->id;
+  job->uuid = g_strdup (doc->uuid);
+  job->key = g_strdup (key);
+  job->evicted = pd_document_item_get_evicted (document);
+  cancellable = g_cancellable_new ();
+  g_object_set_data_full (G_OBJECT (row), "pd-thumbnail-cancellable", cancellable,
+                          g_object_unref);
+  g_object_set_data_full (G_OBJECT (row), "pd-thumbnail-key", g_steal_pointer (&key), g_free);
+  call = g_new0 (ThumbnailCall, 1);
+  call->self = g_object_ref (self);
+  call->row = g_object_ref (row);
+  pd_app_job_run (self->library, thumbnail_job, job, (GDestroyNotify) thumbnail_job_free,
+                  cancellable, thumbnail_cb, call);
+}
+
+static void
+row_forget_thumbnail (GtkWidget *row)
+{
+  GCancellable *cancellable = g_object_get_data (G_OBJECT (row), "pd-thumbnail-cancellable");
+
+  /* Scrolled away before it was decoded: nobody would see it. */
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  g_object_set_data (G_OBJECT (row), "pd-thumbnail-cancellable", NULL);
+  g_object_set_data (G_OBJECT (row), "pd-thumbnail-key", NULL);
+}
+
 /* A row of the list view: made once per visible slot (setup), filled with whichever document
  * scrolls into it (bind). The parts bind fills hang off the row. */
 static void
@@ -384,6 +583,7 @@ row_setup_cb (GtkSignalListItemFactory *factory,
               gpointer                  user_data)
 {
   GtkWidget *row = adw_action_row_new ();
+  GtkWidget *picture = gtk_picture_new ();
   GtkWidget *icon = gtk_image_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *pages = gtk_label_new (NULL);
@@ -393,6 +593,13 @@ row_setup_cb (GtkSignalListItemFactory *factory,
   /* Names come from users and scanners, states quote error messages: never markup. */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  /* The page's picture, kept to its shape inside a fixed slot so titles line up. */
+  gtk_widget_set_size_request (picture, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_widget_set_valign (picture, GTK_ALIGN_CENTER);
+  /* The name next to it says what it is. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), picture);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
   gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
@@ -405,6 +612,7 @@ row_setup_cb (GtkSignalListItemFactory *factory,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), menu);
 
+  g_object_set_data (G_OBJECT (row), "pd-thumbnail", picture);
   g_object_set_data (G_OBJECT (row), "pd-icon", icon);
   g_object_set_data (G_OBJECT (row), "pd-pages", pages);
   g_object_set_data (G_OBJECT (row), "pd-date", date);
@@ -463,6 +671,7 @@ row_bind_cb (GtkSignalListItemFactory *factory,
                        pd_document_item_get_name (document));
   g_signal_connect_object (document, "notify::status", G_CALLBACK (row_status_changed_cb), row,
                            0);
+  row_show_thumbnail (PD_LIBRARY_VIEW (user_data), row, document);
 }
 
 static void
@@ -475,6 +684,7 @@ row_unbind_cb (GtkSignalListItemFactory *factory,
 
   if (document != NULL)
     g_signal_handlers_disconnect_by_func (document, row_status_changed_cb, row);
+  row_forget_thumbnail (row);
 }
 
 static const char *
@@ -639,6 +849,9 @@ dup_local_pdf (PdLibrary     *library,
   return g_strdup (document->pdf_path);
 }
 
+/* A viewer cannot read a sealed PDF: it gets a private plain copy (pd-app-open.h). The copy
+ * is made for unsealed PDFs too, so that every opened document is gone when Paperdock quits
+ * and no viewer holds a file the library may evict or replace. */
 static gboolean
 open_job (PdLibrary       *library,
           gpointer         data,
@@ -648,13 +861,41 @@ open_job (PdLibrary       *library,
           GError         **error)
 {
   DocumentJob *job = data;
-  char *path = dup_local_pdf (library, job->document_id, cancellable, error);
+  g_autofree char *path = dup_local_pdf (library, job->document_id, cancellable, error);
+  g_autoptr(PdDocument) document = NULL;
+  char *plain;
 
   if (path == NULL)
     return FALSE;
-  *result = path;
+  /* The viewer shows the file's name: the document's. */
+  document = pd_library_get_document_by_id (library, job->document_id, error);
+  if (document == NULL)
+    return FALSE;
+  plain = pd_app_open_decrypt (path, job->document_id, document->name, error);
+  if (plain == NULL)
+    return FALSE;
+  *result = plain;
   *result_free = g_free;
   return TRUE;
+}
+
+static void
+shown_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(PdLibraryView) self = PD_LIBRARY_VIEW (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s says why no application could show the PDF */
+      text = g_strdup_printf (_("Could not open the document: %s"), error->message);
+      pd_library_view_toast (self, text);
+    }
 }
 
 static void
@@ -668,6 +909,7 @@ open_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GtkRoot *root;
 
+  g_clear_pointer (&self->last_opened, g_free);
   if (!pd_app_job_finish (result, (gpointer *) &path, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -682,8 +924,12 @@ open_cb (GObject      *object,
       return;
     }
   root = gtk_widget_get_root (GTK_WIDGET (self));
-  /* Through the OpenURI portal when sandboxed: the person's default PDF viewer. */
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+  self->last_opened = g_steal_pointer (&path);
+  /* Through the OpenURI portal when sandboxed: the person's default PDF viewer. A window is
+   * needed for the result: without one there is nobody to tell. */
+  if (GTK_IS_WINDOW (root))
+    gtk_show_uri_full (GTK_WINDOW (root), uri, GDK_CURRENT_TIME, self->cancellable, shown_cb,
+                       g_object_ref (self));
 }
 
 static void
@@ -707,15 +953,12 @@ export_job (PdLibrary       *library,
 {
   DocumentJob *job = data;
   g_autofree char *path = dup_local_pdf (library, job->document_id, cancellable, error);
-  g_autoptr(GFile) source = NULL;
-  g_autoptr(GFile) target = NULL;
 
   if (path == NULL)
     return FALSE;
-  source = g_file_new_for_path (path);
-  target = g_file_new_for_path (job->target);
-  /* The file chooser already asked whether to replace an existing file. */
-  return g_file_copy (source, target, G_FILE_COPY_OVERWRITE, cancellable, NULL, NULL, error);
+  /* Decrypted on the way when the library seals its PDFs; the file chooser already asked
+   * whether to replace an existing file. */
+  return pd_vault_export_file (NULL, path, job->target, error);
 }
 
 static void
@@ -749,9 +992,7 @@ export_response_cb (GtkNativeDialog *dialog,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        pd_app_job_run (self->library, export_job, document_job_new (document_id, path),
-                        (GDestroyNotify) document_job_free, self->cancellable, export_cb,
-                        g_object_ref (self));
+        pd_library_view_export_to (self, document_id, path);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -1106,6 +1347,8 @@ pd_library_view_dispose (GObject *object)
   g_clear_pointer (&self->progress, g_hash_table_unref);
   g_clear_object (&self->documents);
   g_clear_pointer (&self->query, g_free);
+  g_clear_pointer (&self->last_opened, g_free);
+  g_clear_pointer (&self->thumbnails, g_hash_table_unref);
 
   G_OBJECT_CLASS (pd_library_view_parent_class)->dispose (object);
 }
@@ -1160,10 +1403,13 @@ pd_library_view_init (PdLibraryView *self)
   self->documents = g_list_store_new (PD_TYPE_DOCUMENT_ITEM);
   self->items_by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->progress = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->thumbnails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            unref_texture);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (row_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (row_bind_cb), NULL);
+  /* The factory lives no longer than the list view, a template child of this view. */
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view,
@@ -1305,4 +1551,38 @@ pd_library_view_show_error (PdLibraryView *self,
   gtk_spinner_set_spinning (self->spinner, FALSE);
   self->failed = TRUE;
   gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+/**
+ * pd_library_view_export_to:
+ * @path: where the plain PDF goes (replaced if it exists)
+ *
+ * Exports the document @document_id as the Export dialog does once a file was chosen.
+ */
+void
+pd_library_view_export_to (PdLibraryView *self,
+                           gint64         document_id,
+                           const char    *path)
+{
+  g_return_if_fail (PD_IS_LIBRARY_VIEW (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->library == NULL)
+    return;
+  pd_app_job_run (self->library, export_job, document_job_new (document_id, path),
+                  (GDestroyNotify) document_job_free, self->cancellable, export_cb,
+                  g_object_ref (self));
+}
+
+/**
+ * pd_library_view_get_last_opened:
+ *
+ * Returns: (nullable): the plain copy of the document last handed to a PDF viewer
+ */
+const char *
+pd_library_view_get_last_opened (PdLibraryView *self)
+{
+  g_return_val_if_fail (PD_IS_LIBRARY_VIEW (self), NULL);
+
+  return self->last_opened;
 }

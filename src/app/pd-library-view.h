@@ -25,5 +25,9 @@ void        pd_library_view_focus_search    (PdLibraryView *self);
 void        pd_library_view_show_error      (PdLibraryView *self,
                                              const char    *title,
                                              const char    *description);
+void        pd_library_view_export_to       (PdLibraryView *self,
+                                             gint64         document_id,
+                                             const char    *path);
+const char *pd_library_view_get_last_opened (PdLibraryView *self);
 
 G_END_DECLS

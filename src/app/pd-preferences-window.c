@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-app-job.h"
+#include "pd-cloud-sign-in.h"
 #include "pd-library-sync.h"
 #include "pd-naming.h"
 #include "pd-preferences-window.h"
@@ -80,6 +81,12 @@ struct _PdPreferencesWindow
   GtkEditable          *folder_name;
   AdwActionRow         *folder_row;
   char                 *folder_path;
+  GtkEditable          *onedrive_name;
+  GtkEditable          *onedrive_client_id;
+  GtkEditable          *onedrive_drive_id;
+  GtkEditable          *gdrive_name;
+  GtkEditable          *gdrive_client_id;
+  GtkEditable          *gdrive_client_secret;
 
   guint                 loading : 1;       /* widgets are being filled in: do not save */
 };
@@ -1129,10 +1136,11 @@ remove_account_job (PdLibrary       *library,
 
   if (account == NULL)
     return FALSE;
-  /* A password left behind is harmless but untidy; the account goes either way. */
+  /* Every secret of the account, whatever its kind: password, OAuth tokens, upload sessions.
+   * One left behind is harmless but untidy; the account goes either way. */
   if (g_strcmp0 (account->kind, "folder") != 0 &&
-      !pd_secret_clear (account->id, account->kind, cancellable, &secret_error))
-    g_debug ("The password of “%s” stays in the keyring: %s", account->name,
+      !pd_secret_clear_account (account->id, cancellable, &secret_error))
+    g_debug ("Secrets of “%s” stay in the keyring: %s", account->name,
              secret_error->message);
   return pd_library_remove_account (library, account->name, error);
 }
@@ -1209,6 +1217,11 @@ make_account_row (PdPreferencesWindow *self,
     /* Translators: WebDAV account: address and user name */
     subtitle = g_strdup_printf (_("WebDAV · %s · %s"), account->url,
                                 account->username != NULL ? account->username : "");
+  else if (g_strcmp0 (account->kind, "onedrive") == 0)
+    /* Translators: %s is the drive's address */
+    subtitle = g_strdup_printf (_("Microsoft OneDrive · %s"), account->url);
+  else if (g_strcmp0 (account->kind, "gdrive") == 0)
+    subtitle = g_strdup_printf (_("Google Drive · %s"), account->url);
   else
     subtitle = g_strdup_printf ("%s · %s", account->kind, account->url);
 
@@ -1462,6 +1475,94 @@ make_add_button (const char *tooltip)
   return button;
 }
 
+static GtkEditable *
+add_expander_entry (GtkWidget  *expander,
+                    const char *title,
+                    gboolean    secret)
+{
+  GtkWidget *row = secret ? adw_password_entry_row_new () : adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (!secret)
+    adw_entry_row_set_input_hints (ADW_ENTRY_ROW (row), GTK_INPUT_HINT_NO_SPELLCHECK);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+  return GTK_EDITABLE (row);
+}
+
+static GtkWidget *
+make_sign_in_button (const char *tooltip)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Sign In…"));
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  return button;
+}
+
+static void
+cloud_added_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GtkWidget) button = GTK_WIDGET (user_data);
+  const char *kind = g_object_get_data (G_OBJECT (button), "pd-kind");
+  gboolean google = g_strcmp0 (kind, "gdrive") == 0;
+  GtkWidget *window = gtk_widget_get_ancestor (button, PD_TYPE_PREFERENCES_WINDOW);
+  PdPreferencesWindow *self = window != NULL ? PD_PREFERENCES_WINDOW (window) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_sensitive (button, TRUE);
+  /* The window may have been closed meanwhile: then there is nobody to tell. */
+  if (self == NULL || self->library == NULL)
+    return;
+  if (!pd_cloud_sign_in_add_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pd_preferences_window_toast (self, error->message);
+      return;
+    }
+  /* Translators: %s is an account's name */
+  text = g_strdup_printf (_("Signed in. Account “%s” added."),
+                          gtk_editable_get_text (google ? self->gdrive_name
+                                                        : self->onedrive_name));
+  pd_preferences_window_toast (self, text);
+  if (google)
+    {
+      gtk_editable_set_text (self->gdrive_name, "");
+      gtk_editable_set_text (self->gdrive_client_id, "");
+      gtk_editable_set_text (self->gdrive_client_secret, "");
+    }
+  else
+    {
+      gtk_editable_set_text (self->onedrive_name, "");
+      gtk_editable_set_text (self->onedrive_client_id, "");
+      gtk_editable_set_text (self->onedrive_drive_id, "");
+    }
+  pd_preferences_window_load_accounts (self);
+}
+
+static void
+add_cloud_clicked_cb (GtkButton           *button,
+                      PdPreferencesWindow *self)
+{
+  const char *kind = g_object_get_data (G_OBJECT (button), "pd-kind");
+  gboolean google = g_strcmp0 (kind, "gdrive") == 0;
+
+  /* One sign-in at a time from this button; the dialog can cancel it. */
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  pd_cloud_sign_in_add_async (self->library, GTK_WINDOW (self), kind,
+                              gtk_editable_get_text (google ? self->gdrive_name
+                                                            : self->onedrive_name),
+                              gtk_editable_get_text (google ? self->gdrive_client_id
+                                                            : self->onedrive_client_id),
+                              google ? gtk_editable_get_text (self->gdrive_client_secret)
+                                     : NULL,
+                              google ? NULL : gtk_editable_get_text (self->onedrive_drive_id),
+                              self->cancellable, cloud_added_cb, g_object_ref (button));
+}
+
 static GtkWidget *
 pd_preferences_window_build_accounts (PdPreferencesWindow *self)
 {
@@ -1538,22 +1639,39 @@ pd_preferences_window_build_accounts (PdPreferencesWindow *self)
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
   adw_preferences_group_add (group, expander);
 
-  /* Browser sign-in for these is being written (src/core/sync/pd-oauth.h); until then the
-   * rows say so rather than hide that Paperdock will support them. */
+  /* Client IDs are never built in: each organization registers its own app
+   * (doc/cloud-accounts.md says how). */
+  expander = adw_expander_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), _("Microsoft OneDrive"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander),
+                                 _("OneDrive and SharePoint, signed in through your browser"));
+  self->onedrive_name = add_expander_entry (expander, _("Account Name"), FALSE);
+  self->onedrive_client_id = add_expander_entry (expander, _("Application (Client) ID"), FALSE);
+  self->onedrive_drive_id = add_expander_entry (expander, _("Drive ID (optional, SharePoint)"),
+                                                FALSE);
   row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Microsoft OneDrive"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Signing in through the browser is not available in this "
-                                 "version yet."));
-  gtk_widget_set_sensitive (row, FALSE);
-  adw_preferences_group_add (group, row);
+  button = make_sign_in_button (_("Sign in to OneDrive in your browser and add the account"));
+  g_object_set_data (G_OBJECT (button), "pd-kind", (gpointer) "onedrive");
+  g_signal_connect_object (button, "clicked", G_CALLBACK (add_cloud_clicked_cb), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+  adw_preferences_group_add (group, expander);
+
+  expander = adw_expander_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), _("Google Drive"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander),
+                                 _("Signed in through your browser"));
+  self->gdrive_name = add_expander_entry (expander, _("Account Name"), FALSE);
+  self->gdrive_client_id = add_expander_entry (expander, _("Client ID"), FALSE);
+  self->gdrive_client_secret = add_expander_entry (expander, _("Client Secret"), TRUE);
   row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Google Drive"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Signing in through the browser is not available in this "
-                                 "version yet."));
-  gtk_widget_set_sensitive (row, FALSE);
-  adw_preferences_group_add (group, row);
+  button = make_sign_in_button (_("Sign in to Google Drive in your browser and add the "
+                                  "account"));
+  g_object_set_data (G_OBJECT (button), "pd-kind", (gpointer) "gdrive");
+  g_signal_connect_object (button, "clicked", G_CALLBACK (add_cloud_clicked_cb), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+  adw_preferences_group_add (group, expander);
 
   return page;
 }

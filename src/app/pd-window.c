@@ -495,3 +495,23 @@ pd_window_show_error (PdWindow   *self,
   pd_library_view_show_error (self->library_view, title, description);
   pd_window_set_visible_page (self, "library");
 }
+
+/**
+ * pd_window_add_toast:
+ * @text: a short sentence that needs no answer
+ *
+ * Shows @text for a few seconds over the window's pages.
+ */
+void
+pd_window_add_toast (PdWindow   *self,
+                     const char *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (PD_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

@@ -29,5 +29,7 @@ GtkWindow    *pd_window_show_preferences (PdWindow       *self,
 void          pd_window_show_error       (PdWindow       *self,
                                           const char     *title,
                                           const char     *description);
+void          pd_window_add_toast        (PdWindow       *self,
+                                          const char     *text);
 
 G_END_DECLS
