@@ -149,15 +149,64 @@ pd_application_update_hold (PdApplication *self)
     }
 }
 
-/* GLib 2.74 cannot send a notification without a session bus (a test, a bare console): then
- * there is nobody to show it anyway. */
+typedef struct {
+  PdApplication *self;
+  GNotification *notification;
+} Notify;
+
+static void
+notify_free (Notify *notify)
+{
+  g_object_unref (notify->self);
+  g_object_unref (notify->notification);
+  g_free (notify);
+}
+
+static void
+notification_server_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Notify *notify = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  if (owned)
+    g_application_send_notification (G_APPLICATION (notify->self), "sync", notify->notification);
+  else
+    g_debug ("No notification server on the session bus: nothing to show the notification");
+  notify_free (notify);
+}
+
+/* GLib 2.74 cannot send a notification without a session bus (a test, a bare console), and
+ * warns when the bus has no notification server (a bare X session, a test's private bus):
+ * then there is nobody to show it anyway. Sandboxed, the portal takes it. */
 static void
 pd_application_notify (PdApplication *self,
                        GNotification *notification)
 {
-  if (g_application_get_dbus_connection (G_APPLICATION (self)) == NULL)
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  Notify *notify;
+
+  if (bus == NULL)
     return;
-  g_application_send_notification (G_APPLICATION (self), "sync", notification);
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      g_application_send_notification (G_APPLICATION (self), "sync", notification);
+      return;
+    }
+  notify = g_new0 (Notify, 1);
+  notify->self = g_object_ref (self);
+  notify->notification = g_object_ref (notification);
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner",
+                          g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                          G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          notification_server_cb, notify);
 }
 
 static void

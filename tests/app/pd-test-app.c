@@ -15,19 +15,6 @@ pd_test_app_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* A session bus without a notification daemon (xvfb-run's, in CI) makes GLib warn when the
- * application notifies; that is the machine's lack, not the app's fault, and the rest of the
- * test still counts. */
-static gboolean
-not_fatal_without_notification_daemon (const char     *log_domain,
-                                       GLogLevelFlags  log_level,
-                                       const char     *message,
-                                       gpointer        user_data)
-{
-  return !(log_level & G_LOG_LEVEL_WARNING) || message == NULL ||
-         strstr (message, "org.freedesktop.Notifications") == NULL;
-}
-
 gboolean
 pd_test_app_init (int    *argc,
                   char ***argv)
@@ -44,7 +31,6 @@ pd_test_app_init (int    *argc,
   system_dirs = g_strsplit (data_dirs, ":", -1);
 
   g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_test_log_set_fatal_handler (not_fatal_without_notification_daemon, NULL);
   if (!gtk_init_check ())
     return FALSE;
   adw_init ();

@@ -1976,8 +1976,11 @@ pd_scan_view_class_init (PdScanViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "scan.show-words", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_X, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "scan.crop", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "scan.rescan-page", NULL);
+  /* Ctrl+Return scans; with Shift it scans the selected page again. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "scan.rescan-page", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "scan.rescan-page", NULL);
 }
 
 static void
