@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <poppler.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pd-library.h"
 #include "pd-library-pages.h"
@@ -712,6 +713,108 @@ test_page_stage_labels (void)
     }
 }
 
+/* The demo scanner is there while its pages are: a private data folder whose demo pages are
+ * links, so a test can unplug it (remove the links) without touching the build's files. */
+static char *private_demo_dir;
+
+static void
+make_private_data_dir (void)
+{
+  const char *real = g_getenv ("PAPERDOCK_DATA_DIR");
+  g_autofree char *dir = g_dir_make_tmp ("pd-data-XXXXXX", NULL);
+  g_autofree char *real_demo = NULL;
+  g_autoptr(GDir) top = NULL;
+  g_autoptr(GDir) demo = NULL;
+  const char *name;
+
+  g_assert_nonnull (real);
+  g_assert_nonnull (dir);
+  top = g_dir_open (real, 0, NULL);
+  g_assert_nonnull (top);
+  while ((name = g_dir_read_name (top)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (real, name, NULL);
+      g_autofree char *to = g_build_filename (dir, name, NULL);
+
+      if (!g_str_equal (name, "demo"))
+        g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  private_demo_dir = g_build_filename (dir, "demo", NULL);
+  g_assert_cmpint (g_mkdir (private_demo_dir, 0700), ==, 0);
+  real_demo = g_build_filename (real, "demo", NULL);
+  demo = g_dir_open (real_demo, 0, NULL);
+  g_assert_nonnull (demo);
+  while ((name = g_dir_read_name (demo)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (real_demo, name, NULL);
+      g_autofree char *to = g_build_filename (private_demo_dir, name, NULL);
+
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  g_setenv ("PAPERDOCK_DATA_DIR", dir, TRUE);
+}
+
+/* Moves the demo pages' links out of (or back into) the private demo folder. */
+static void
+plug_demo_scanner (gboolean plugged)
+{
+  g_autofree char *away = g_strconcat (private_demo_dir, ".unplugged", NULL);
+  const char *from = plugged ? away : private_demo_dir;
+  const char *to = plugged ? private_demo_dir : away;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_mkdir_with_parents (to, 0700);
+  dir = g_dir_open (from, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *a = g_build_filename (from, name, NULL);
+      g_autofree char *b = g_build_filename (to, name, NULL);
+
+      if (g_str_has_prefix (name, "page-"))
+        g_assert_cmpint (g_rename (a, b), ==, 0);
+    }
+}
+
+static gboolean
+device_listed (GtkWidget  *view,
+               const char *label)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (find_widget (view, is_type,
+                                                 GSIZE_TO_POINTER (ADW_TYPE_COMBO_ROW)));
+  GListModel *model = row != NULL ? adw_combo_row_get_model (row) : NULL;
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (strstr (gtk_string_object_get_string (item), label) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The device picker follows scanners coming and going without a restart: SANE tells no one, so
+ * the page lists the devices again while it is shown. */
+static void
+test_devices_come_and_go (void)
+{
+  PdLibrary *library = open_library ();
+  GtkWindow *window;
+  GtkWidget *view;
+
+  view = show_view (library, &window);
+  WAIT_UNTIL (device_listed (view, "Demo scanner"));
+  plug_demo_scanner (FALSE);
+  WAIT_UNTIL_MS (!device_listed (view, "Demo scanner"), 15000);
+  plug_demo_scanner (TRUE);
+  WAIT_UNTIL_MS (device_listed (view, "Demo scanner"), 15000);
+
+  close_window (window, view);
+  release_library (library);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -727,6 +830,7 @@ main (int   argc,
   if (data_dirs == NULL || data_dirs[0] == '\0')
     data_dirs = "/usr/local/share:/usr/share";
   system_dirs = g_strsplit (data_dirs, ":", -1);
+  make_private_data_dir ();
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   if (!gtk_init_check ())
@@ -776,5 +880,6 @@ main (int   argc,
   g_test_add_func ("/scan-view/profile-required", test_profile_required);
   g_test_add_func ("/scan-view/scan-and-edit", test_scan_and_edit);
   g_test_add_func ("/scan-view/page-stage-labels", test_page_stage_labels);
+  g_test_add_func ("/scan-view/devices-come-and-go", test_devices_come_and_go);
   return g_test_run ();
 }
