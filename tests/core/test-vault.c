@@ -469,8 +469,15 @@ test_scan_sealed (void)
       g_assert_false (len >= 3 && (memcmp (g_bytes_get_data (bytes, NULL), "P5\n", 3) == 0
                                    || memcmp (g_bytes_get_data (bytes, NULL), "P6\n", 3) == 0));
       g_assert_false (len >= 3 && memcmp (g_bytes_get_data (bytes, NULL), "\xff\xd8\xff", 3) == 0);
-      g_assert_false (memmem_found (bytes, "%PDF", 4));
-      g_assert_false (memmem_found (bytes, "JFIF", 4));
+      /* Where these formats put their signatures (a PDF within its first 1024 bytes, JFIF in
+       * a JPEG's first segment): 4 random bytes of ciphertext match "%PDF" somewhere in an 8 MB
+       * page about once in 500 files, so the whole file is not searched for them. */
+      {
+        g_autoptr(GBytes) head = g_bytes_new_from_bytes (bytes, 0, MIN (len, 1024));
+
+        g_assert_false (memmem_found (head, "%PDF", 4));
+        g_assert_false (memmem_found (head, "JFIF", 4));
+      }
       for (guint k = 0; k < words->len; k++)
         {
           const char *word = g_ptr_array_index (words, k);
