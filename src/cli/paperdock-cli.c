@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pd-capture-error.h"
 #include "pd-cli-output.h"
@@ -1113,7 +1114,12 @@ main (int    argc,
           g_clear_object (&cli.cancellable);
           g_clear_pointer (&cli.loop, g_main_loop_unref);
           g_free (cli.library_dir);
-          return code;
+          /* Everything of ours is closed and durable here. A SANE backend that cancels its
+           * reader thread asynchronously (the test backend does) can leave a libc lock held,
+           * and other libraries' exit handlers (p11-kit frees a locale) then wait on it for
+           * ever: end without running them. */
+          fflush (NULL);
+          _exit (code);
         }
     }
   g_printerr ("paperdock-cli: unknown command “%s”.\n\n", argv[first]);
