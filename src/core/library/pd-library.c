@@ -3019,8 +3019,11 @@ split_document_locked (PdLibrary   *self,
     return NULL;
   state = pd_doc_state_to_string (original->state);
 
+  /* The part keeps the batch's profile: killed before the part is finished, the next start's
+   * resume finishes it by the same rules (name, destination, protection) as its first part. */
   insert = prepare (self, "INSERT INTO documents (uuid, name, state, source, mode, langs, created_at, "
-                    "  created_by, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", error);
+                    "  created_by, updated_at, revision, profile) "
+                    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, profile FROM documents WHERE id = ?", error);
   if (insert == NULL)
     return NULL;
   bind_text (insert, 1, uuid);
@@ -3032,6 +3035,7 @@ split_document_locked (PdLibrary   *self,
   sqlite3_bind_int64 (insert, 7, original->created_at);
   bind_text (insert, 8, g_get_user_name ());
   sqlite3_bind_int64 (insert, 9, now);
+  sqlite3_bind_int64 (insert, 10, document_id);
   if (!step_done (self, insert, "create the document", error))
     return NULL;
   id = sqlite3_last_insert_rowid (self->db);

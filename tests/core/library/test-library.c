@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "pd-document-edit.h"
 #include "pd-library.h"
 #include "pd-library-private.h"
 
@@ -319,6 +320,45 @@ test_document_life_journal (void)
   g_assert_cmpstr (ready->name, ==, "Invoice from Müller");
   g_assert_cmpint (ready->revision, ==, document->revision + 2);
 
+  close_library (library);
+}
+
+/* A batch cut at a separator sheet: the new part has exactly its pages and the batch's profile,
+ * so a part left unfinished by a crash is resumed by the same rules (its destination above all)
+ * as the first part. */
+static void
+test_split_keeps_profile (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(PdDocument) part = NULL;
+  g_autoptr(PdDocument) first = NULL;
+  g_autofree char *profile = NULL;
+  g_autofree char *part_profile = NULL;
+  PdLibrary *library = open_library (dir);
+
+  document = pd_library_create_document (library, "Claims", NULL, PD_SCAN_MODE_GRAY, "eng", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    add_page (library, document->id, i);
+  g_assert_true (pd_document_set_profile (library, document->id, "Claims", &error));
+  g_assert_no_error (error);
+
+  part = pd_library_split_document (library, document->id, 1, "Claims (2)", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (part);
+  g_assert_cmpuint (part->n_pages, ==, 2);
+  g_assert_cmpint (part->state, ==, document->state);
+  first = pd_library_get_document_by_id (library, document->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->n_pages, ==, 1);
+
+  g_assert_true (pd_document_get_profile (library, document->id, &profile, &error));
+  g_assert_true (pd_document_get_profile (library, part->id, &part_profile, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (profile, ==, "Claims");
+  g_assert_cmpstr (part_profile, ==, "Claims");
   close_library (library);
 }
 
@@ -1042,6 +1082,7 @@ main (int   argc,
                    test_bad_transition_writes_nothing);
   g_test_add_func ("/library/journal/failed-transaction-leaves-no-row",
                    test_failed_transaction_leaves_no_journal);
+  g_test_add_func ("/library/split/keeps-profile", test_split_keeps_profile);
   g_test_add_func ("/library/search/pages", test_search);
   g_test_add_func ("/library/search/quoting", test_fts_query_quoting);
   g_test_add_func ("/library/search/many-matches-newest-first",
