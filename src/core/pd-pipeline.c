@@ -232,6 +232,26 @@ batch_unref (PdBatch *batch)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdBatch, batch_unref)
 
+static gboolean
+unref_cb (gpointer object)
+{
+  g_object_unref (object);
+  return G_SOURCE_REMOVE;
+}
+
+/* A task of the pipeline's holds the pipeline, and the pipeline's last reference must never go
+ * in a thread: finalizing it there would free the worker pool from inside itself and clear weak
+ * pointers with nobody on the main context woken to see it. So a thread lets go of such a task
+ * on the pipeline's context; tasks that GLib itself lets go of in a thread (those run with
+ * g_task_run_in_thread()) have no source object at all. */
+static void
+task_unref_on_context (gpointer task)
+{
+  PdPipeline *self = g_task_get_source_object (task);
+
+  run_on_context (self->context, unref_cb, task, NULL);
+}
+
 static void
 job_free (Job *job)
 {
@@ -1150,12 +1170,13 @@ out:
   /* The task holds the batch as its data and the batch holds the task until here. */
   if (batch->task != NULL)
     {
-      g_autoptr(GTask) task = g_steal_pointer (&batch->task);
+      GTask *task = g_steal_pointer (&batch->task);
 
       if (error != NULL)
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_boolean (task, TRUE);
+      task_unref_on_context (task);
     }
   if (batch->done_func != NULL)
     batch->done_func (batch, batch->done_data);
@@ -1381,7 +1402,7 @@ pd_pipeline_import_async (PdPipeline             *self,
   /* The import thread is the producer, as the scanner thread is for a scan; the task itself
    * completes from the worker that finishes the document. */
   {
-    g_autoptr(GTask) producer = g_task_new (self, cancellable, NULL, NULL);
+    g_autoptr(GTask) producer = g_task_new (NULL, cancellable, NULL, NULL);
 
     g_task_set_task_data (producer, batch_ref (batch), (GDestroyNotify) batch_unref);
     g_object_set_data_full (G_OBJECT (producer), "pd-files", g_strdupv ((char **) files),
@@ -1417,7 +1438,7 @@ resume_batch_done (PdBatch  *batch,
   if (g_atomic_int_dec_and_test (&state->pending))
     {
       g_task_return_int (state->task, state->n_documents);
-      g_object_unref (state->task);
+      task_unref_on_context (state->task);
       g_free (state);
     }
 }
@@ -1521,7 +1542,7 @@ resume_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  PdPipeline *self = source_object;
+  PdPipeline *self = g_task_get_source_object (task_data);
   ResumeState *state = g_new0 (ResumeState, 1);
   const PdDocState unfinished[] = { PD_DOC_STATE_CAPTURING, PD_DOC_STATE_PROCESSING };
   g_autoptr(GError) error = NULL;
@@ -1559,13 +1580,13 @@ pd_pipeline_resume_async (PdPipeline          *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) producer = g_task_new (self, NULL, NULL, NULL);
+  g_autoptr(GTask) producer = g_task_new (NULL, NULL, NULL, NULL);
 
   /* The result comes from whichever worker finishes the last document, after this thread has
    * queued them all; a thread function's task completes when the function returns, so the
    * queueing runs under a task of its own. */
   g_task_set_source_tag (task, pd_pipeline_resume_async);
-  g_task_set_task_data (producer, g_object_ref (task), g_object_unref);
+  g_task_set_task_data (producer, g_object_ref (task), task_unref_on_context);
   g_task_run_in_thread (producer, resume_thread);
 }
 
@@ -1595,8 +1616,8 @@ file_thread (GTask        *producer,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  PdPipeline *self = source_object;
   GTask *task = task_data;
+  PdPipeline *self = g_task_get_source_object (task);
   gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
   g_autoptr(PdDocument) document = NULL;
   g_autoptr(GPtrArray) pages = NULL;
@@ -1615,7 +1636,7 @@ file_thread (GTask        *producer,
         error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
                              "The batch has no page left, so no document was made.");
       g_task_return_error (task, error);
-      g_object_unref (task);
+      task_unref_on_context (task);
       return;
     }
   pd_library_journal_add (self->library, document_id, "reviewed", "filed as the person saved it", NULL);
@@ -1644,7 +1665,7 @@ pd_pipeline_file_async (PdPipeline          *self,
   g_task_set_source_tag (task, pd_pipeline_file_async);
   g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&plan->document_id, sizeof (gint64)),
                           g_free);
-  producer = g_task_new (self, cancellable, NULL, NULL);
+  producer = g_task_new (NULL, cancellable, NULL, NULL);
   g_task_set_task_data (producer, task, NULL);
   g_task_run_in_thread (producer, file_thread);
 }

@@ -115,21 +115,40 @@ give_up_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct {
+  gboolean  finalized;
+  GThread  *thread;
+} Finalized;
+
+static void
+pipeline_finalized_cb (gpointer  data,
+                       GObject  *where_the_object_was)
+{
+  Finalized *finalized = data;
+
+  finalized->thread = g_thread_self ();
+  g_atomic_int_set (&finalized->finalized, TRUE);
+  /* Wakes the loop below even when this runs in another thread, which it must not. */
+  g_main_context_wakeup (NULL);
+}
+
 /* The batches let go of the pipeline on this main context; waiting for that ends its worker
- * threads (and their recognizers) here rather than at process exit. */
+ * threads (and their recognizers) here rather than at process exit. The pipeline's last
+ * reference must go here too, never in one of its threads. */
 static void
 release_pipeline (PdPipeline **pipeline)
 {
-  gpointer weak = *pipeline;
+  Finalized finalized = { FALSE, NULL };
   gboolean timed_out = FALSE;
   guint id;
 
-  g_object_add_weak_pointer (G_OBJECT (weak), &weak);
+  g_object_weak_ref (G_OBJECT (*pipeline), pipeline_finalized_cb, &finalized);
   g_clear_object (pipeline);
   id = g_timeout_add_seconds (10, give_up_cb, &timed_out);
-  while (weak != NULL && !timed_out)
+  while (!g_atomic_int_get (&finalized.finalized) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (timed_out);
+  g_assert_true (finalized.thread == g_thread_self ());
   g_source_remove (id);
 }
 
