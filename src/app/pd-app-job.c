@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-app-job.h"
+#include "pd-task.h"
 
 typedef struct {
   PdAppJobFunc    func;
@@ -84,7 +85,7 @@ pd_app_job_run (PdLibrary           *library,
   task = g_task_new (library, cancellable, callback, user_data);
   g_task_set_source_tag (task, pd_app_job_run);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
+  pd_task_run_in_thread (task, job_thread);
 }
 
 /**

@@ -21,6 +21,7 @@
 #include "pd-pipeline.h"
 #include "pd-vault.h"
 #include "pd-window.h"
+#include "pd-task.h"
 
 struct _PdApplication
 {
@@ -391,7 +392,7 @@ pd_application_open_cb (GObject      *object,
   /* Nothing may read or write the library's pages before its key is at hand. */
   task = g_task_new (library, self->cancellable, pd_application_attach_cb, g_object_ref (self));
   g_task_set_source_tag (task, pd_application_open_cb);
-  g_task_run_in_thread (task, attach_vault_thread);
+  pd_task_run_in_thread (task, attach_vault_thread);
 }
 
 static char *

@@ -21,6 +21,7 @@
 #include "pd-process-private.h"
 #include "pd-profile.h"
 #include "pd-secret.h"
+#include "pd-task.h"
 #include "pd-vault.h"
 
 /* Quality for a turned or cropped page's JPEG: high, as it is a second generation. */
@@ -959,7 +960,7 @@ pd_document_edit_page_async (PdLibrary           *library,
   g_task_set_task_data (task, g_memdup2 (edit, sizeof *edit), g_free);
   /* Once started, an edit runs to its end: half an edit is worse than a late one. */
   g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, edit_thread);
+  pd_task_run_in_thread (task, edit_thread);
 }
 
 gboolean

@@ -11,6 +11,7 @@
 
 #include "pd-app-image.h"
 #include "pd-page-viewer.h"
+#include "pd-task.h"
 
 #define VIEW_MAX_PIXELS 1600
 #define BASE_WIDTH      480.0
@@ -393,7 +394,7 @@ pd_page_viewer_load (PdPageViewer *self,
   task = g_task_new (self, self->cancellable, load_cb, NULL);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, load_thread);
+  pd_task_run_in_thread (task, load_thread);
 }
 
 void

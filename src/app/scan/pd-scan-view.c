@@ -19,6 +19,7 @@
 #include "pd-app-image.h"
 #include "pd-scan-view.h"
 #include "pd-scanner.h"
+#include "pd-task.h"
 
 #define THUMBNAIL_SIZE           160
 /* SANE has no hotplug events: the device list is read again this often while the page is on
@@ -421,7 +422,7 @@ pd_scan_view_load_profiles (PdScanView *self)
     return;
   task = g_task_new (self, self->cancellable, profiles_cb, NULL);
   g_task_set_task_data (task, g_object_ref (self->library), g_object_unref);
-  g_task_run_in_thread (task, profiles_thread);
+  pd_task_run_in_thread (task, profiles_thread);
 }
 
 /* Devices ------------------------------------------------------------------------------------- */
@@ -808,7 +809,7 @@ pd_scan_view_refresh_document (PdScanView *self,
     }
   task = g_task_new (self, self->cancellable, refresh_cb, NULL);
   g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
-  g_task_run_in_thread (task, refresh_thread);
+  pd_task_run_in_thread (task, refresh_thread);
 }
 
 /* Tiles --------------------------------------------------------------------------------------- */

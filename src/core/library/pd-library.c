@@ -21,6 +21,7 @@
 #include "pd-library-private.h"
 #include "pd-naming.h"
 #include "pd-profile.h"
+#include "pd-task.h"
 
 struct _PdLibrary
 {
@@ -1913,7 +1914,7 @@ pd_library_list_documents_async (PdLibrary           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pd_library_list_documents_async);
-  g_task_run_in_thread (task, list_documents_thread);
+  pd_task_run_in_thread (task, list_documents_thread);
 }
 
 GPtrArray *

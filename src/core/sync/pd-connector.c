@@ -11,6 +11,7 @@
 
 #include "pd-connector.h"
 #include "pd-sync-private.h"
+#include "pd-task.h"
 
 G_DEFINE_BOXED_TYPE (PdRemoteInfo, pd_remote_info, pd_remote_info_copy, pd_remote_info_free)
 
@@ -101,7 +102,7 @@ run_in_thread (PdConnector         *self,
   op->metadata = metadata != NULL ? g_hash_table_ref (metadata) : NULL;
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, op, (GDestroyNotify) connector_op_free);
-  g_task_run_in_thread (task, func);
+  pd_task_run_in_thread (task, func);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "pd-fs.h"
 #include "pd-profile.h"
 #include "pd-sync-engine.h"
+#include "pd-task.h"
 #include "pd-thumbnail.h"
 #include "pd-vault.h"
 
@@ -1108,7 +1109,7 @@ pd_sync_engine_run_pass_async (PdSyncEngine        *self,
   task = g_task_new (self, cancellable != NULL ? cancellable : self->cancellable, callback,
                      user_data);
   g_task_set_source_tag (task, pd_sync_engine_run_pass_async);
-  g_task_run_in_thread (task, run_pass_thread);
+  pd_task_run_in_thread (task, run_pass_thread);
 }
 
 gboolean
