@@ -377,7 +377,8 @@ store_again_job (PdLibrary       *library,
 
   if (!pd_oauth_token_source_store (s->account_id, s->provider, s->tokens, cancellable, error))
     return FALSE;
-  /* Every open sign-in item of the account: its documents are due again. */
+  /* Resolving one sign-in item of the account resolves them all (the library does), and its
+   * documents are due again; a second call would only find it resolved already. */
   items = pd_library_list_inbox (library, FALSE, error);
   if (items == NULL)
     return FALSE;
@@ -385,9 +386,8 @@ store_again_job (PdLibrary       *library,
     {
       const PdInboxItem *item = items->pdata[i];
 
-      if (item->account_id == s->account_id && g_strcmp0 (item->kind, "sign_in") == 0 &&
-          !pd_library_resolve_inbox_item (library, item->id, "signed in again", error))
-        return FALSE;
+      if (item->account_id == s->account_id && g_strcmp0 (item->kind, "sign_in") == 0)
+        return pd_library_resolve_inbox_item (library, item->id, "signed in again", error);
     }
   return TRUE;
 }

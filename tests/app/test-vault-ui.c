@@ -459,6 +459,22 @@ find_message_dialog (void)
   return NULL;
 }
 
+/* A shown label whose text holds @text: a toast's title, say. */
+static gboolean
+shows_text (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, text))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 has_open_sign_in (PdLibrary *library)
 {
@@ -546,10 +562,12 @@ test_accounts_onedrive (void)
   pd_test_app_spin (300);
   pd_test_app_screenshot (GTK_WIDGET (prefs), "accounts-onedrive-added.png");
 
-  /* The provider wants a new sign-in: the inbox's button runs it. */
-  g_assert_cmpint (pd_library_add_inbox_item (library, 0, account->id, "sign_in",
-                                              "Account “Office OneDrive” refused the password: "
-                                              "sign in again.", &error), >, 0);
+  /* The provider wants a new sign-in: the inbox's button runs it. Two items, as the app and a
+   * headless run can each raise one: one sign-in answers both. */
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpint (pd_library_add_inbox_item (library, 0, account->id, "sign_in",
+                                                "Account “Office OneDrive” refused the password: "
+                                                "sign in again.", &error), >, 0);
   g_assert_no_error (error);
   /* As the engine's sync status would tell it (no engine runs here): the inbox reads again. */
   pd_window_set_library (window, NULL);
@@ -564,6 +582,7 @@ test_accounts_onedrive (void)
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   WAIT_UNTIL (!has_open_sign_in (library));
+  WAIT_UNTIL (shows_text (GTK_WIDGET (window), "Signed in again"));
   g_assert_cmpuint (browser.opened, ==, 2);
   access = pd_secret_lookup (account->id, PD_OAUTH_SECRET_ACCESS, NULL, &error);
   g_assert_no_error (error);

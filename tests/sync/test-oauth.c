@@ -953,11 +953,13 @@ test_cli_device_code (void)
   g_assert_nonnull (strstr (cli.stdout_text->str, "onedrive"));
   g_string_free (cli.stdout_text, TRUE);
 
-  /* Signed out by the provider: the engine's inbox item goes once the person signs in again. */
+  /* Signed out by the provider: the engine's inbox items go once the person signs in again
+   * (two, as the app and a headless run can each raise one). */
   library = pd_library_open (lib_dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (pd_library_add_inbox_item (library, 0, id, "sign_in", "Sign in again.",
-                                              &error), >, 0);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpint (pd_library_add_inbox_item (library, 0, id, "sign_in", "Sign in again.",
+                                                &error), >, 0);
   g_clear_object (&library);
   cli_start (&cli, server, signin, NULL);
   cli_answer_device_code (&cli);
