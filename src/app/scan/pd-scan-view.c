@@ -650,6 +650,39 @@ refresh_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* What a tile shows of its page, but the thumbnail: a tile is built again only when this (or
+ * the thumbnail) changed, since building one costs a few milliseconds of the main loop and a
+ * batch is read back after every page. Each tile keeps the key it was built from (a keyboard
+ * move renumbers pages before their tiles are built again). */
+static char *
+dup_tile_key (PdScanPage *page)
+{
+  return g_strdup_printf ("%u %d %d %d%d%d%d %s %s", page->index, page->state, page->stage,
+                          page->is_blank, page->is_blurry, page->is_separator, page->excluded,
+                          page->barcodes != NULL ? page->barcodes : "",
+                          page->message != NULL ? page->message : "");
+}
+
+/* TRUE when the store holds @items, in this order, from @first on: the document's tiles are
+ * where they were, so new rows can be added behind them and changed ones rebuilt alone. */
+static gboolean
+tiles_in_place (GListModel *store,
+                guint       first,
+                GPtrArray  *items,
+                GPtrArray  *fresh)
+{
+  if (items->len > fresh->len || first + items->len > g_list_model_get_n_items (store))
+    return FALSE;
+  for (guint k = 0; k < items->len; k++)
+    {
+      g_autoptr(PdScanPage) shown = g_list_model_get_item (store, first + k);
+
+      if (shown != g_ptr_array_index (items, k) || g_ptr_array_index (fresh, k) != shown)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 refresh_cb (GObject      *object,
             GAsyncResult *result,
@@ -695,6 +728,7 @@ refresh_cb (GObject      *object,
 
       {
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+        g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gboolean));
         guint removed = items->len;
 
         for (guint i = 0; i < data->pages->len; i++)
@@ -702,6 +736,9 @@ refresh_cb (GObject      *object,
             PdPage *row = g_ptr_array_index (data->pages, i);
             PdScanPage *page = NULL;
             GdkPixbuf *pixbuf = g_hash_table_lookup (data->thumbnails, &row->id);
+            g_autofree char *old_key = NULL;
+            g_autofree char *new_key = NULL;
+            gboolean is_changed;
 
             /* A page still waiting for its undo toast stays hidden. */
             if (self->pending_delete != NULL && self->pending_delete->page_id == row->id)
@@ -715,6 +752,8 @@ refresh_cb (GObject      *object,
               }
             if (page == NULL)
               page = pd_scan_page_new (document_id, row->index);
+            else
+              old_key = g_strdup (g_object_get_data (G_OBJECT (page), "pd-tile-key"));
             page->page_id = row->id;
             page->index = row->index;
             if (row->state == PD_PAGE_STATE_RECOGNIZED)
@@ -745,18 +784,34 @@ refresh_cb (GObject      *object,
                 g_clear_object (&page->thumbnail);
                 page->thumbnail = gdk_texture_new_for_pixbuf (pixbuf);
               }
+            new_key = dup_tile_key (page);
+            is_changed = pixbuf != NULL || g_strcmp0 (old_key, new_key) != 0;
+            g_array_append_val (changed, is_changed);
             g_ptr_array_add (fresh, page);
           }
-        /* Tiles of the document were contiguous: they arrive as one batch. */
-        for (guint k = 0; k < removed; k++)
+        if (tiles_in_place (G_LIST_MODEL (self->pages), first, items, fresh))
           {
-            guint position;
-
-            if (g_list_store_find (self->pages, g_ptr_array_index (items, k), &position))
-              g_list_store_remove (self->pages, position);
+            /* The usual case while scanning: a page was added or one page's state changed.
+             * Only those tiles are built again. */
+            for (guint k = 0; k < items->len; k++)
+              if (g_array_index (changed, gboolean, k))
+                g_list_store_splice (self->pages, first + k, 1, &fresh->pdata[k], 1);
+            g_list_store_splice (self->pages, first + items->len, 0, fresh->pdata + items->len,
+                                 fresh->len - items->len);
           }
-        g_list_store_splice (self->pages, MIN (first, g_list_model_get_n_items (G_LIST_MODEL (self->pages))),
-                             0, fresh->pdata, fresh->len);
+        else
+          {
+            /* Pages went away or changed places: the document's tiles arrive as one batch. */
+            for (guint k = 0; k < removed; k++)
+              {
+                guint position;
+
+                if (g_list_store_find (self->pages, g_ptr_array_index (items, k), &position))
+                  g_list_store_remove (self->pages, position);
+              }
+            g_list_store_splice (self->pages, MIN (first, g_list_model_get_n_items (G_LIST_MODEL (self->pages))),
+                                 0, fresh->pdata, fresh->len);
+          }
         for (guint i = 0; selected_id > 0 && i < g_list_model_get_n_items (G_LIST_MODEL (self->pages)); i++)
           {
             g_autoptr(PdScanPage) page = g_list_model_get_item (G_LIST_MODEL (self->pages), i);
@@ -903,6 +958,7 @@ create_tile_cb (gpointer item,
   GtkDragSource *drag;
   GtkDropTarget *drop;
 
+  g_object_set_data_full (G_OBJECT (page), "pd-tile-key", dup_tile_key (page), g_free);
   gtk_widget_add_css_class (box, "card");
   if (page->thumbnail != NULL)
     picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (page->thumbnail));
