@@ -43,6 +43,7 @@
 #include "pd-fs.h"
 #include "pd-gdrive-connector.h"
 #include "pd-gdrive-private.h"
+#include "pd-http.h"
 #include "pd-http-range.h"
 #include "pd-secret.h"
 #include "pd-sync-private.h"
@@ -58,6 +59,12 @@
 #define THROTTLE_HINT_CAP 64      /* seconds: Google's "maximum_backoff" */
 #define IO_TIMEOUT_SECONDS 60
 #define IDLE_TIMEOUT_SECONDS 30
+
+static const char * const gdrive_secret_headers[] = { "Location", "X-GUploader-UploadID", NULL };
+static const PdHttpLogRules gdrive_log_rules = {
+  .secret_headers = gdrive_secret_headers,
+  .redact_queries = TRUE,
+};
 #define READ_BUFFER_SIZE (128 * 1024)
 
 struct _PdGdriveConnector
@@ -535,33 +542,6 @@ set_transport_error (PdGdriveConnector  *self,
 
 /* Requests */
 
-typedef struct {
-  GBytes *body;
-  char   *content_type;
-} RequestBody;
-
-static void
-request_body_free (gpointer  data,
-                   GClosure *closure)
-{
-  RequestBody *rb = data;
-
-  g_bytes_unref (rb->body);
-  g_free (rb->content_type);
-  g_free (rb);
-}
-
-/* libsoup drops the body stream when it restarts a message (a keep-alive connection that died
- * before answering a PUT): without this the retry would send zero bytes. */
-static void
-message_restarted_cb (SoupMessage *msg,
-                      gpointer     user_data)
-{
-  RequestBody *rb = user_data;
-
-  soup_message_set_request_body_from_bytes (msg, rb->content_type, rb->body);
-}
-
 /* Only the path: a session URI's query is a credential. */
 static const char *
 log_path (SoupMessage *msg)
@@ -620,15 +600,7 @@ send_request (PdGdriveConnector  *self,
                                       headers[i + 1]);
       soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
       if (body != NULL)
-        {
-          RequestBody *rb = g_new0 (RequestBody, 1);
-
-          rb->body = g_bytes_ref (body);
-          rb->content_type = g_strdup (content_type);
-          soup_message_set_request_body_from_bytes (msg, content_type, body);
-          g_signal_connect_data (msg, "restarted", G_CALLBACK (message_restarted_cb), rb,
-                                 request_body_free, 0);
-        }
+        _pd_http_message_set_body (msg, body, content_type);
       else if (strcmp (method, "GET") != 0 && strcmp (method, "DELETE") != 0)
         soup_message_headers_set_content_length (soup_message_get_request_headers (msg), 0);
 
@@ -1886,40 +1858,6 @@ pd_gdrive_connector_iface_init (PdConnectorInterface *iface)
   iface->delete_thread = delete_thread;
 }
 
-/* The HTTP debug log (G_MESSAGES_DEBUG=pd-sync) prints headers only. Tokens, cookies and
- * session URIs are secrets: their headers are masked and query strings (a session's
- * upload_id) dropped. */
-static void
-logger_printer (SoupLogger         *logger,
-                SoupLoggerLogLevel  level,
-                char                direction,
-                const char         *data,
-                gpointer            user_data)
-{
-  static const char *secret_headers[] = {
-    "Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", "Location:",
-    "X-GUploader-UploadID:", NULL
-  };
-  const char *query;
-
-  for (guint i = 0; secret_headers[i] != NULL; i++)
-    if (g_ascii_strncasecmp (data, secret_headers[i], strlen (secret_headers[i])) == 0)
-      {
-        g_debug ("http %c %s [redacted]", direction, secret_headers[i]);
-        return;
-      }
-  query = strchr (data, '?');
-  if (query != NULL)
-    {
-      const char *after = strchr (query, ' ');
-
-      g_debug ("http %c %.*s?[redacted]%s", direction, (int) (query - data), data,
-               after != NULL ? after : "");
-      return;
-    }
-  g_debug ("http %c %s", direction, data);
-}
-
 static void
 pd_gdrive_connector_finalize (GObject *object)
 {
@@ -2047,17 +1985,10 @@ pd_gdrive_connector_init (PdGdriveConnector *self)
   self->chunk_size = (guint) (size - size % PD_GDRIVE_CHUNK_GRANULARITY);
   g_mutex_init (&self->folder_lock);
   self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->session = soup_session_new_with_options ("timeout", IO_TIMEOUT_SECONDS,
-                                                 "idle-timeout", IDLE_TIMEOUT_SECONDS,
-                                                 "user-agent", "Paperdock/" PACKAGE_VERSION " ",
-                                                 NULL);
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    {
-      g_autoptr(SoupLogger) logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
-
-      soup_logger_set_printer (logger, logger_printer, NULL, NULL);
-      soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
-    }
+  self->session = _pd_http_session_new (IO_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS);
+  /* The debug log (G_MESSAGES_DEBUG=pd-sync): tokens and cookies masked, and session URIs:
+   * their headers, and query strings (a session's upload_id). */
+  _pd_http_session_add_log (self->session, &gdrive_log_rules);
 }
 
 PdConnector *

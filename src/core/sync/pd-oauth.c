@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "pd-http.h"
 #include "pd-oauth.h"
 #include "pd-oauth-private.h"
 
@@ -562,14 +563,6 @@ _pd_oauth_parse_device_response (const char  *json,
 
 /* HTTP */
 
-static SoupSession *
-session_new (void)
-{
-  return soup_session_new_with_options ("timeout", IO_TIMEOUT_SECONDS,
-                                        "user-agent", "Paperdock/" PACKAGE_VERSION " ",
-                                        NULL);
-}
-
 static void
 form_add (GString    *form,
           const char *name,
@@ -707,7 +700,7 @@ pd_oauth_refresh (const PdOAuthProvider  *provider,
   msg = form_message_new (provider->token_url, form, error);
   if (msg == NULL)
     return NULL;
-  session = session_new ();
+  session = _pd_http_session_new (IO_TIMEOUT_SECONDS, 0);
   g_debug ("Refreshing an access token at %s", provider->token_url);
   body = soup_session_send_and_read (session, msg, cancellable, &transport_error);
   if (!read_token_exchange (provider, msg, body, transport_error, &answer, error))
@@ -989,7 +982,7 @@ pd_oauth_sign_in_async (const PdOAuthProvider *provider,
   s = g_new0 (SignIn, 1);
   g_task_set_task_data (task, s, (GDestroyNotify) sign_in_free);
   s->provider = pd_oauth_provider_copy (provider);
-  s->session = session_new ();
+  s->session = _pd_http_session_new (IO_TIMEOUT_SECONDS, 0);
   /* RFC 7636: 32 random bytes give a 43-character verifier; the state is as unguessable. */
   s->verifier = _pd_oauth_random_string (32);
   s->state = _pd_oauth_random_string (24);
@@ -1275,7 +1268,7 @@ pd_oauth_device_sign_in_async (const PdOAuthProvider *provider,
   d = g_new0 (DeviceSignIn, 1);
   g_task_set_task_data (task, d, (GDestroyNotify) device_sign_in_free);
   d->provider = pd_oauth_provider_copy (provider);
-  d->session = session_new ();
+  d->session = _pd_http_session_new (IO_TIMEOUT_SECONDS, 0);
   d->show_code = show_code;
   d->show_code_data = show_code_data;
 

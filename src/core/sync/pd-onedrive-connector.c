@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "pd-fs.h"
+#include "pd-http.h"
 #include "pd-http-range.h"
 #include "pd-onedrive-connector.h"
 #include "pd-onedrive-private.h"
@@ -41,6 +42,8 @@
 
 #define IO_TIMEOUT_SECONDS 60
 #define IDLE_TIMEOUT_SECONDS 30
+
+static const char * const onedrive_secret_headers[] = { "Location", "Content-Location", NULL };
 #define READ_BUFFER_SIZE (128 * 1024)
 /* Graph: simple PUT is documented for 4 MB on older pages (250 MB on newer ones); stay with
  * the limit every account type has. */
@@ -595,34 +598,6 @@ folder_path (char **parts,
   return g_steal_pointer (&joined);
 }
 
-typedef struct {
-  GBytes *body;
-  char   *content_type;
-} RequestBody;
-
-static void
-request_body_free (gpointer  data,
-                   GClosure *closure)
-{
-  RequestBody *rb = data;
-
-  g_bytes_unref (rb->body);
-  g_free (rb->content_type);
-  g_free (rb);
-}
-
-/* libsoup drops the body stream when it restarts a message (a keep-alive connection that died
- * before answering an idempotent PUT): without this the retry would send zero bytes. */
-static void
-message_restarted_cb (SoupMessage *msg,
-                      gpointer     user_data)
-{
-  RequestBody *rb = user_data;
-
-  g_debug ("%s restarted, sending its body again", soup_message_get_method (msg));
-  soup_message_set_request_body_from_bytes (msg, rb->content_type, rb->body);
-}
-
 static SoupMessage *
 new_message (const char *method,
              const char *uri,
@@ -637,15 +612,7 @@ new_message (const char *method,
   if (if_match != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Match", if_match);
   if (body != NULL)
-    {
-      RequestBody *rb = g_new0 (RequestBody, 1);
-
-      rb->body = g_bytes_ref (body);
-      rb->content_type = g_strdup (content_type);
-      soup_message_set_request_body_from_bytes (msg, content_type, body);
-      g_signal_connect_data (msg, "restarted", G_CALLBACK (message_restarted_cb), rb,
-                             request_body_free, 0);
-    }
+    _pd_http_message_set_body (msg, body, content_type);
   else if (g_str_equal (method, "POST") || g_str_equal (method, "PUT"))
     soup_message_headers_set_content_length (soup_message_get_request_headers (msg), 0);
   return msg;
@@ -1811,39 +1778,6 @@ pd_onedrive_connector_iface_init (PdConnectorInterface *iface)
   iface->delete_thread = delete_thread;
 }
 
-/* The HTTP debug log (G_MESSAGES_DEBUG=pd-sync) prints headers only. libsoup masks none of
- * what is secret here: bearer tokens, cookies, and the addresses of upload sessions and
- * downloads, which are credentials themselves (their request lines and Location headers). */
-static void
-logger_printer (SoupLogger         *logger,
-                SoupLoggerLogLevel  level,
-                char                direction,
-                const char         *data,
-                gpointer            user_data)
-{
-  static const char *secret_headers[] = {
-    "Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", "Location:",
-    "Content-Location:", NULL
-  };
-  PdOnedriveConnector *self = user_data;
-  const char *space = strchr (data, ' ');
-
-  for (guint i = 0; secret_headers[i] != NULL; i++)
-    if (g_ascii_strncasecmp (data, secret_headers[i], strlen (secret_headers[i])) == 0)
-      {
-        g_debug ("http %c %s [redacted]", direction, secret_headers[i]);
-        return;
-      }
-  /* A request line: only API paths (under the drive's own path) are shown. */
-  if (direction == '>' && space != NULL && space[1] == '/' && strstr (data, " HTTP/") != NULL &&
-      !g_str_has_prefix (space + 1, self->drive_path))
-    {
-      g_debug ("http > %.*s [address redacted]", (int) (space - data), data);
-      return;
-    }
-  g_debug ("http %c %s", direction, data);
-}
-
 static void
 pd_onedrive_connector_finalize (GObject *object)
 {
@@ -1931,10 +1865,7 @@ pd_onedrive_connector_init (PdOnedriveConnector *self)
 {
   g_mutex_init (&self->lock);
   self->known_folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->session = soup_session_new_with_options ("timeout", IO_TIMEOUT_SECONDS,
-                                                 "idle-timeout", IDLE_TIMEOUT_SECONDS,
-                                                 "user-agent", "Paperdock/" PACKAGE_VERSION " ",
-                                                 NULL);
+  self->session = _pd_http_session_new (IO_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS);
 }
 
 PdConnector *
@@ -1945,6 +1876,7 @@ pd_onedrive_connector_new (const char     *display_name,
                            GError        **error)
 {
   g_autoptr(GUri) uri = NULL;
+  PdHttpLogRules log_rules = { .secret_headers = onedrive_secret_headers };
   PdOnedriveConnector *self;
   const char *scheme;
   const char *host;
@@ -1976,13 +1908,11 @@ pd_onedrive_connector_new (const char     *display_name,
   self->tokens = g_object_ref (tokens);
   self->resume = g_object_ref (resume);
   self->drive_path = g_strdup (g_uri_get_path (uri));
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    {
-      g_autoptr(SoupLogger) logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
-
-      soup_logger_set_printer (logger, logger_printer, self, NULL);
-      soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
-    }
+  log_rules.api_path = self->drive_path;
+  /* The debug log (G_MESSAGES_DEBUG=pd-sync): bearer tokens and cookies masked, and the
+   * addresses of upload sessions and downloads, which are credentials themselves (their
+   * Location headers, and request lines outside the drive's own path). */
+  _pd_http_session_add_log (self->session, &log_rules);
   return PD_CONNECTOR (self);
 }
 

@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "pd-fs.h"
+#include "pd-http.h"
 #include "pd-sync-private.h"
 #include "pd-vault.h"
 #include "pd-webdav-connector.h"
@@ -294,34 +295,6 @@ build_uri (PdWebdavConnector  *self,
   return g_string_free (g_steal_pointer (&uri), FALSE);
 }
 
-typedef struct {
-  GBytes *body;
-  char   *content_type;
-} RequestBody;
-
-static void
-request_body_free (gpointer  data,
-                   GClosure *closure)
-{
-  RequestBody *rb = data;
-
-  g_bytes_unref (rb->body);
-  g_free (rb->content_type);
-  g_free (rb);
-}
-
-/* libsoup drops the body stream when it restarts a message (a keep-alive connection that died
- * before answering an idempotent PUT): without this the retry would send zero bytes. */
-static void
-message_restarted_cb (SoupMessage *msg,
-                      gpointer     user_data)
-{
-  RequestBody *rb = user_data;
-
-  g_debug ("%s restarted, sending its body again", soup_message_get_method (msg));
-  soup_message_set_request_body_from_bytes (msg, rb->content_type, rb->body);
-}
-
 static SoupMessage *
 new_message (const char *method,
              const char *uri)
@@ -385,15 +358,7 @@ send_message (PdWebdavConnector  *self,
 
   prepare_message (self, msg);
   if (body != NULL)
-    {
-      RequestBody *rb = g_new0 (RequestBody, 1);
-
-      rb->body = g_bytes_ref (body);
-      rb->content_type = g_strdup (content_type);
-      soup_message_set_request_body_from_bytes (msg, content_type, body);
-      g_signal_connect_data (msg, "restarted", G_CALLBACK (message_restarted_cb), rb,
-                             request_body_free, 0);
-    }
+    _pd_http_message_set_body (msg, body, content_type);
 
   response = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
   if (response == NULL)
@@ -1410,28 +1375,6 @@ pd_webdav_connector_iface_init (PdConnectorInterface *iface)
   iface->delete_thread = delete_thread;
 }
 
-/* The HTTP debug log (G_MESSAGES_DEBUG=pd-sync) prints headers only, with credentials masked:
- * libsoup's own masking covers Basic passwords but not tokens or cookies. */
-static void
-logger_printer (SoupLogger         *logger,
-                SoupLoggerLogLevel  level,
-                char                direction,
-                const char         *data,
-                gpointer            user_data)
-{
-  static const char *secret_headers[] = {
-    "Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", NULL
-  };
-
-  for (guint i = 0; secret_headers[i] != NULL; i++)
-    if (g_ascii_strncasecmp (data, secret_headers[i], strlen (secret_headers[i])) == 0)
-      {
-        g_debug ("http %c %s [redacted]", direction, secret_headers[i]);
-        return;
-      }
-  g_debug ("http %c %s", direction, data);
-}
-
 static void
 pd_webdav_connector_finalize (GObject *object)
 {
@@ -1578,17 +1521,9 @@ pd_webdav_connector_init (PdWebdavConnector *self)
   self->timeout = PD_WEBDAV_DEFAULT_TIMEOUT;
   self->chunk_threshold = PD_WEBDAV_DEFAULT_CHUNK_THRESHOLD;
   self->chunk_size = PD_WEBDAV_DEFAULT_CHUNK_SIZE;
-  self->session = soup_session_new_with_options ("timeout", self->timeout,
-                                                 "idle-timeout", IDLE_TIMEOUT_SECONDS,
-                                                 "user-agent", "Paperdock/" PACKAGE_VERSION " ",
-                                                 NULL);
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    {
-      g_autoptr(SoupLogger) logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
-
-      soup_logger_set_printer (logger, logger_printer, NULL, NULL);
-      soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
-    }
+  self->session = _pd_http_session_new (self->timeout, IDLE_TIMEOUT_SECONDS);
+  /* The debug log (G_MESSAGES_DEBUG=pd-sync): Basic credentials and cookies masked. */
+  _pd_http_session_add_log (self->session, NULL);
 }
 
 PdConnector *
