@@ -260,6 +260,23 @@ protection_clear (Protection *protection)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Protection, protection_clear)
 
+/* A batch waiting for the person to save it (PROCESSING, no PDF yet): its pages can be edited
+ * like a filed document's, but no PDF is made until it is filed, by the pipeline, from the
+ * pages as they are then; so no protection is needed either. */
+static gboolean
+is_in_review (PdLibrary   *library,
+              gint64       document_id,
+              gboolean    *in_review,
+              GError     **error)
+{
+  g_autoptr(PdDocument) document = pd_library_get_document_by_id (library, document_id, error);
+
+  if (document == NULL)
+    return FALSE;
+  *in_review = document->state == PD_DOC_STATE_PROCESSING && document->pdf_path == NULL;
+  return TRUE;
+}
+
 static gboolean
 lookup_protection (PdLibrary   *library,
                    gint64       document_id,
@@ -339,14 +356,14 @@ store_page_content (PdLibrary          *library,
   g_autoptr(sqlite3_stmt) clear = NULL;
   g_autoptr(sqlite3_stmt) unindex = NULL;
   g_autofree char *detail = NULL;
-  const char *doc_state;
   gint64 document_id;
   guint index;
   int rc;
 
   if ((pdb = _pd_db_lock (library, error)) == NULL || (tx = _pd_db_begin (pdb, error)) == NULL)
     return FALSE;
-  look = _pd_db_prepare (pdb, "SELECT p.document_id, p.idx, d.state, d.name FROM pages p "
+  look = _pd_db_prepare (pdb, "SELECT p.document_id, p.idx, d.state, d.name, "
+                         PD_DB_PAGES_EDITABLE_SQL " FROM pages p "
                          "JOIN documents d ON d.id = p.document_id WHERE p.id = ?", error);
   if (look == NULL)
     return FALSE;
@@ -364,8 +381,7 @@ store_page_content (PdLibrary          *library,
       _pd_db_set_error (pdb->db, error, rc, "find the page");
       return FALSE;
     }
-  doc_state = (const char *) sqlite3_column_text (look, 2);
-  if (g_strcmp0 (doc_state, "ready") != 0 && g_strcmp0 (doc_state, "failed") != 0)
+  if (sqlite3_column_int (look, 4) == 0)
     {
       g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
                    "“%s” is still being scanned or processed; its pages can be changed once "
@@ -844,6 +860,7 @@ pd_document_replace_page (PdLibrary            *library,
   g_autoptr(PdPage) page = NULL;
   g_auto(Protection) protection = { 0 };
   PageContent content = { 0 };
+  gboolean in_review = FALSE;
 
   g_return_val_if_fail (PD_IS_LIBRARY (library), FALSE);
   g_return_val_if_fail (spooled != NULL && spooled->path != NULL, FALSE);
@@ -851,7 +868,8 @@ pd_document_replace_page (PdLibrary            *library,
 
   locker = g_mutex_locker_new (&edit_mutex);
   page = pd_library_get_page (library, page_id, error);
-  if (page == NULL || !lookup_protection (library, page->document_id, &protection, error))
+  if (page == NULL || !is_in_review (library, page->document_id, &in_review, error) ||
+      (!in_review && !lookup_protection (library, page->document_id, &protection, error)))
     return FALSE;
 
   content.spool = spooled;
@@ -866,6 +884,8 @@ pd_document_replace_page (PdLibrary            *library,
     g_unlink (page->image_path);
   if (g_strcmp0 (page->spool_path, spooled->path) != 0)
     g_unlink (page->spool_path);
+  if (in_review)
+    return TRUE;
   return rebuild_pdf_locked (library, page->document_id, "PDF made again: a page was scanned again",
                              &protection, error);
 }
@@ -879,6 +899,7 @@ pd_document_edit_page (PdLibrary         *library,
   g_autoptr(PdPage) page = NULL;
   g_auto(Protection) protection = { 0 };
   const char *why = NULL;
+  gboolean in_review = FALSE;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (PD_IS_LIBRARY (library), FALSE);
@@ -887,7 +908,8 @@ pd_document_edit_page (PdLibrary         *library,
   locker = g_mutex_locker_new (&edit_mutex);
   page = pd_library_get_page (library, edit->page_id, error);
   /* Before anything changes: an edit whose PDF could not be protected is not made at all. */
-  if (page == NULL || !lookup_protection (library, page->document_id, &protection, error))
+  if (page == NULL || !is_in_review (library, page->document_id, &in_review, error) ||
+      (!in_review && !lookup_protection (library, page->document_id, &protection, error)))
     return FALSE;
 
   switch (edit->kind)
@@ -926,6 +948,8 @@ pd_document_edit_page (PdLibrary         *library,
         g_unlink (page->image_path);
       g_unlink (page->spool_path);
     }
+  if (in_review)
+    return TRUE;
   return rebuild_pdf_locked (library, page->document_id, why, &protection, error);
 }
 

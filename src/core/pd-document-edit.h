@@ -3,7 +3,9 @@
  * new scan. Each edit is one library transaction with its journal row; the document's PDF is
  * then made again from the stored page images and words, as the next revision, so the sync
  * engine sends the new version. The new PDF gets the options of the profile that made the
- * document (PDF/A, encryption): an edit never takes a document's protection away. */
+ * document (PDF/A, encryption): an edit never takes a document's protection away. A batch still
+ * waiting in review (before Save) is edited the same way but no PDF is made: filing makes its
+ * documents from the pages as they are then (see pd_pipeline_plan_async()). */
 #pragma once
 
 #include <gio/gio.h>

@@ -1620,6 +1620,78 @@ pd_pipeline_resume_finish (PdPipeline    *self,
   return TRUE;
 }
 
+/* Planning a batch in review again ---------------------------------------------------------- */
+
+/* In a thread of its own: the task it completes (the pipeline's) is only let go of on the
+ * pipeline's context. */
+static void
+plan_thread (GTask        *work,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GTask *task = task_data;
+  PdPipeline *self = g_task_get_source_object (task);
+  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
+  g_autoptr(PdDocument) document = NULL;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(PdBatch) batch = NULL;
+  g_autoptr(GArray) segments = NULL;
+  PdFilingPlan *plan = NULL;
+  GError *error = NULL;
+
+  document = pd_library_get_document_by_id (self->library, document_id, &error);
+  if (document != NULL && document->state != PD_DOC_STATE_PROCESSING)
+    g_set_error (&error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
+                 "“%s” is already filed.", document->name);
+  /* Looked at first: a batch with no page left is reported, never discarded from here. */
+  if (error == NULL && (pages = pd_library_list_pages (self->library, document_id, &error)) != NULL &&
+      pages->len == 0)
+    g_set_error (&error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                 "The batch has no page left; scan again to make a document.");
+  g_clear_pointer (&pages, g_ptr_array_unref);
+  if (error == NULL)
+    batch = batch_new_for_document (self, document, &pages, &error);
+  if (batch != NULL && (segments = compute_segments (batch, batch->document, &error)) != NULL)
+    plan = build_plan (batch, batch->document, segments, &error);
+  if (plan != NULL)
+    g_task_return_pointer (task, plan, (GDestroyNotify) pd_filing_plan_free);
+  else
+    g_task_return_error (task, error);
+  g_task_return_boolean (work, TRUE);
+}
+
+void
+pd_pipeline_plan_async (PdPipeline          *self,
+                        gint64               document_id,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) work = NULL;
+  GTask *task;
+
+  g_return_if_fail (PD_IS_PIPELINE (self));
+  g_return_if_fail (document_id > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pd_pipeline_plan_async);
+  g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&document_id, sizeof (gint64)),
+                          g_free);
+  work = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (work, task, task_unref_on_context);
+  g_task_run_in_thread (work, plan_thread);
+}
+
+PdFilingPlan *
+pd_pipeline_plan_finish (PdPipeline    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, pd_pipeline_plan_async), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Filing a batch in review ------------------------------------------------------------------- */
 
 static void

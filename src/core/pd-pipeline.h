@@ -103,6 +103,16 @@ void          pd_pipeline_set_review     (PdPipeline              *self,
  * finish); NULL when the batch was not reviewed or made no document. */
 PdFilingPlan *pd_pipeline_dup_plan       (PdPipeline              *self,
                                           GAsyncResult            *result);
+/* The plan of the batch in review @document_id as its pages are now, after edits made while it
+ * waits (turned, deleted, moved, marked blank, scanned again): what the Save preview shows. */
+void          pd_pipeline_plan_async     (PdPipeline              *self,
+                                          gint64                   document_id,
+                                          GCancellable            *cancellable,
+                                          GAsyncReadyCallback      callback,
+                                          gpointer                 user_data);
+PdFilingPlan *pd_pipeline_plan_finish    (PdPipeline              *self,
+                                          GAsyncResult            *result,
+                                          GError                 **error);
 /* Files @plan's document with the rules of its profile and its pages as they are now (edits
  * made since the plan count): split, name (taking counters), queue and write the PDFs. */
 void          pd_pipeline_file_async     (PdPipeline              *self,

@@ -515,6 +515,11 @@ review_and_save (GtkWidget *view,
     g_signal_emit_by_name (keep, "clicked");
   }
   WAIT_UNTIL (find_plan_dialog () == NULL);
+
+  /* Still in review, the last page is turned, and Save is pressed while that edit is still
+   * being made: Save waits for it, and files the page turned. */
+  select_tile (view, n_pages - 1);
+  g_assert_true (gtk_widget_activate_action (view, "scan.rotate-right", NULL));
   g_assert_true (action_enabled (view, "scan.save"));
   g_assert_true (gtk_widget_activate_action (view, "scan.save", NULL));
   WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 60000);
@@ -528,6 +533,18 @@ review_and_save (GtkWidget *view,
   g_assert_cmpstr (filed->name, ==, pending->name);
   g_assert_cmpint (filed->state, ==, PD_DOC_STATE_READY);
   g_assert_true (g_file_test (filed->pdf_path, G_FILE_TEST_IS_REGULAR));
+  {
+    g_autoptr(PopplerDocument) pdf = open_pdf (library, filed->id);
+    g_autoptr(PopplerPage) first = poppler_document_get_page (pdf, 0);
+    g_autoptr(PopplerPage) last = poppler_document_get_page (pdf, (int) n_pages - 1);
+    double w, h;
+
+    g_assert_cmpint (poppler_document_get_n_pages (pdf), ==, (int) n_pages);
+    poppler_page_get_size (first, &w, &h);
+    g_assert_cmpfloat (w, <, h);
+    poppler_page_get_size (last, &w, &h);
+    g_assert_cmpfloat (w, >, h);
+  }
   WAIT_UNTIL (count_shown_tiles (view) == n_pages);
   return filed->id;
 }

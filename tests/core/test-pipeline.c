@@ -4,6 +4,7 @@
 #include <leptonica/allheaders.h>
 #include <string.h>
 
+#include "pd-document-edit.h"
 #include "pd-library.h"
 #include "pd-naming.h"
 #include "pd-pipeline.h"
@@ -469,6 +470,85 @@ test_review_resumed (void)
     }
 }
 
+/* Edits a page of a batch waiting in review, as the Scan page does before Save. */
+static void
+edit_page (PdLibrary      *library,
+           PdPageEditKind  kind,
+           gint64          page_id,
+           int             value)
+{
+  PdPageEdit edit = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  edit.kind = kind;
+  edit.page_id = page_id;
+  edit.value = value;
+  pd_document_edit_page (library, &edit, &error);
+  g_assert_no_error (error);
+}
+
+/* Edited while it waits for Save: the pages change in the library but no PDF is made, the
+ * preview is planned again from the pages as they are, and Save files what the person sees. */
+static void
+test_review_edited (void)
+{
+  g_autoptr(PdLibrary) library = open_claims_library ("edited");
+  g_autoptr(PdFilingPlan) plan = NULL;
+  g_autoptr(PdFilingPlan) replanned = NULL;
+  g_autoptr(GPtrArray) reviewed = import_claims (library, TRUE, &plan);
+  g_autoptr(PdPipeline) pipeline = pd_pipeline_new (library, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) pages = NULL;
+  g_autoptr(GPtrArray) filed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) waiting = NULL;
+  gint64 document_id = ((PdDocument *) reviewed->pdata[0])->id;
+
+  g_assert_cmpuint (plan->segments->len, ==, 2);
+  pages = pd_library_list_pages (library, document_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages->len, ==, 4);
+
+  /* The second separator sheet goes, and the last page is turned. */
+  edit_page (library, PD_PAGE_EDIT_DELETE, ((PdPage *) pages->pdata[2])->id, 0);
+  edit_page (library, PD_PAGE_EDIT_ROTATE, ((PdPage *) pages->pdata[3])->id, 1);
+  waiting = pd_library_get_document_by_id (library, document_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (waiting->state, ==, PD_DOC_STATE_PROCESSING);
+  g_assert_null (waiting->pdf_path);
+  g_assert_cmpuint (waiting->n_pages, ==, 3);
+
+  /* Planned again: one document of the two pages, named from the first sheet. */
+  pd_pipeline_plan_async (pipeline, document_id, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  replanned = pd_pipeline_plan_finish (pipeline, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (replanned->segments->len, ==, 1);
+  g_assert_cmpstr (((PdFilingSegment *) replanned->segments->pdata[0])->name, ==, "SEP-0001_001");
+  g_assert_cmpuint (((PdFilingSegment *) replanned->segments->pdata[0])->n_pages, ==, 2);
+  g_assert_cmpint (pd_library_peek_counter (library, "Claims", NULL), ==, 1);
+
+  /* Saved: exactly that, the sheet staying with its document outside the PDF. */
+  pd_pipeline_file_async (pipeline, replanned, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  pd_pipeline_file_finish (pipeline, result, &filed, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (filed->len, ==, 1);
+  g_assert_cmpstr (((PdDocument *) filed->pdata[0])->name, ==, "SEP-0001_001");
+  g_assert_cmpuint (((PdDocument *) filed->pdata[0])->n_pages, ==, 3);
+  g_assert_cmpint (((PdDocument *) filed->pdata[0])->state, ==, PD_DOC_STATE_READY);
+
+  /* Filed, it is planned no more. */
+  pd_pipeline_plan_async (pipeline, document_id, NULL, quit_cb, &result);
+  wait_until_set (&result);
+  g_assert_null (pd_pipeline_plan_finish (pipeline, result, &error));
+  g_assert_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION);
+  g_clear_object (&result);
+  release_pipeline (&pipeline);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -497,5 +577,6 @@ main (int    argc,
   g_test_add_func ("/pipeline/main-context-free", test_main_context_free);
   g_test_add_func ("/pipeline/review/plan", test_review_plan);
   g_test_add_func ("/pipeline/review/resumed", test_review_resumed);
+  g_test_add_func ("/pipeline/review/edited", test_review_edited);
   return g_test_run ();
 }

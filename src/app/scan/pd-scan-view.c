@@ -79,6 +79,9 @@ struct _PdScanView
   guint            editing : 1;
   guint            show_words : 1;
   guint            filing : 1;
+  guint            replanning : 1;     /* the plan is being made again after an edit */
+  guint            replan_again : 1;   /* ... and another edit came meanwhile */
+  guint            save_requested : 1; /* Save waits for the edits and the plan */
 };
 
 G_DEFINE_FINAL_TYPE (PdScanView, pd_scan_view, ADW_TYPE_BIN)
@@ -207,17 +210,18 @@ pd_scan_view_update_actions_now (PdScanView *self)
   gboolean has_device = adw_combo_row_get_selected (self->device_row) != GTK_INVALID_LIST_POSITION &&
                         self->device_ids->len > 0;
   gboolean profile_ok = !self->profile_required || self->profile != NULL;
-  /* Edits wait until the pipeline has finished the document. */
-  /* A batch waiting for Save is not a document yet: its pages change once it is saved. */
+  /* Edits wait until the pipeline has finished the document, or the batch waits for Save: its
+   * pages are edited like a document's, and the plan is made again after each edit. */
   gboolean editable = page != NULL && page->page_id > 0 && !self->scanning &&
-                      page->state != PD_SCAN_PAGE_CAPTURED && self->plan == NULL && !self->filing;
+                      page->state != PD_SCAN_PAGE_CAPTURED && !self->filing && !self->save_requested;
 
   gtk_widget_action_set_enabled (widget, "scan.start",
                                  self->library != NULL && !self->scanning && profile_ok &&
                                  self->plan == NULL && !self->filing &&
                                  (has_device || (self->profile != NULL && self->profile->device != NULL)));
   gtk_widget_action_set_enabled (widget, "scan.stop", self->scanning);
-  gtk_widget_action_set_enabled (widget, "scan.save", self->plan != NULL && !self->filing && !self->scanning);
+  gtk_widget_action_set_enabled (widget, "scan.save", self->plan != NULL && !self->filing && !self->scanning &&
+                                 !self->save_requested);
   gtk_widget_action_set_enabled (widget, "scan.rotate-right", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.rotate-left", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.delete-page", editable && self->pending_delete == NULL);
@@ -233,7 +237,7 @@ pd_scan_view_update_actions_now (PdScanView *self)
   {
     g_autoptr(PdScanPage) shown = pd_scan_view_find_page_by_id (self, self->viewer_page_id);
     gboolean croppable = shown != NULL && gtk_widget_get_visible (self->viewer_box) && !self->scanning &&
-                         self->plan == NULL && !self->filing &&
+                         !self->filing && !self->save_requested &&
                          shown->state == PD_SCAN_PAGE_DONE && shown->image_is_processed &&
                          shown->page_id != self->rescan_page_id;
     gboolean cropping = pd_page_viewer_get_cropping (self->viewer);
@@ -1285,11 +1289,29 @@ file_cb (GObject      *object,
   g_signal_emit (self, signals[BATCH_DONE], 0, self->documents ? self->documents->len : 0);
 }
 
+static gboolean
+pd_scan_view_edits_pending (PdScanView *self)
+{
+  return self->editing || !g_queue_is_empty (&self->edits) || self->replanning ||
+         self->pending_delete != NULL || self->rescan_page_id != 0;
+}
+
 static void
 pd_scan_view_save (PdScanView *self)
 {
   if (self->plan == NULL || self->filing || self->pipeline == NULL)
     return;
+  /* What is saved is what the person sees: a deletion still offering Undo is made now, and
+   * filing starts once every edit is in the library and the plan is made again. */
+  if (pd_scan_view_edits_pending (self))
+    {
+      self->save_requested = TRUE;
+      gtk_label_set_text (self->status_label, _("Saving…"));
+      pd_scan_view_commit_pending_edits (self);
+      pd_scan_view_update_actions (self);
+      return;
+    }
+  self->save_requested = FALSE;
   self->filing = TRUE;
   gtk_label_set_text (self->status_label, _("Saving…"));
   pd_scan_view_update_actions (self);
@@ -1474,6 +1496,63 @@ pd_scan_view_stop_action (GtkWidget  *widget,
 
 /* Edits --------------------------------------------------------------------------------------- */
 
+static void pd_scan_view_replan (PdScanView *self);
+
+static void
+replan_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PdScanView) self = user_data;
+  g_autoptr(PdFilingPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+
+  plan = pd_pipeline_plan_finish (PD_PIPELINE (object), result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  self->replanning = FALSE;
+  if (self->replan_again)
+    {
+      /* Made from pages an edit changed since: only the next one counts. */
+      pd_scan_view_replan (self);
+      return;
+    }
+  if (plan != NULL)
+    {
+      g_clear_pointer (&self->plan, pd_filing_plan_free);
+      self->plan = g_steal_pointer (&plan);
+    }
+  else if (g_error_matches (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS))
+    {
+      /* Every page was deleted: there is nothing left to save. */
+      g_clear_pointer (&self->plan, pd_filing_plan_free);
+      self->save_requested = FALSE;
+      gtk_label_set_text (self->status_label, error->message);
+    }
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  pd_scan_view_update_actions (self);
+  if (self->save_requested && !pd_scan_view_edits_pending (self))
+    pd_scan_view_save (self);
+}
+
+/* A batch waiting for Save was edited: what Save will make is planned again. */
+static void
+pd_scan_view_replan (PdScanView *self)
+{
+  if (self->plan == NULL || self->pipeline == NULL)
+    return;
+  if (self->replanning)
+    {
+      self->replan_again = TRUE;
+      return;
+    }
+  self->replanning = TRUE;
+  self->replan_again = FALSE;
+  pd_pipeline_plan_async (self->pipeline, self->plan->document_id, self->cancellable, replan_cb,
+                          g_object_ref (self));
+}
+
 static void
 edit_cb (GObject      *object,
          GAsyncResult *result,
@@ -1517,6 +1596,7 @@ edit_cb (GObject      *object,
     pd_scan_view_set_cropping (self, FALSE);
 
   pd_scan_view_set_state (self, self->scanning, FALSE);
+  pd_scan_view_replan (self);
   pd_scan_view_next_edit (self);
 }
 
@@ -1792,6 +1872,7 @@ rescan_cb (GObject      *object,
       page->stage = PD_SCAN_PAGE_WAITING;
       pd_scan_view_refresh_document (self, page->document_id);
     }
+  pd_scan_view_replan (self);
   pd_scan_view_update_actions (self);
   if (was_busy != pd_scan_view_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);

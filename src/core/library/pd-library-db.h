@@ -22,6 +22,13 @@ struct _PdLibraryDb
 };
 
 /* Returns the connection with its lock held; g_autoptr(PdLibraryDbLock) releases it. */
+/* Whether a person may change the pages of the document row "d", as an SQL expression: a
+ * finished document (ready or failed), or a batch waiting in review for Save (processing, no
+ * PDF, every page recognized or failed), which the pipeline leaves alone until it is filed. */
+#define PD_DB_PAGES_EDITABLE_SQL                                                            \
+  "(d.state IN ('ready', 'failed') OR (d.state = 'processing' AND d.pdf_path IS NULL AND " \
+  "NOT EXISTS (SELECT 1 FROM pages c WHERE c.document_id = d.id AND c.state = 'captured')))"
+
 PdLibraryDb    *_pd_db_lock        (PdLibrary      *library,
                                     GError        **error);
 void            _pd_db_unlock      (PdLibraryDb    *db);

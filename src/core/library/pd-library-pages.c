@@ -12,7 +12,7 @@
 #include "pd-library-pages.h"
 
 /* The page's document, its place and the document's state, with the edit refused while the
- * pipeline still works on the document. */
+ * pipeline still works on the document (a batch waiting in review is left to the person). */
 static gboolean
 lookup_editable_page (PdLibraryDb     *pdb,
                       gint64       page_id,
@@ -28,7 +28,8 @@ lookup_editable_page (PdLibraryDb     *pdb,
 
   stmt = _pd_db_prepare (pdb,
                          "SELECT p.document_id, p.idx, d.state, d.name, "
-                         "  (SELECT count (*) FROM pages q WHERE q.document_id = p.document_id) "
+                         "  (SELECT count (*) FROM pages q WHERE q.document_id = p.document_id), "
+                         "  " PD_DB_PAGES_EDITABLE_SQL " "
                          "FROM pages p JOIN documents d ON d.id = p.document_id WHERE p.id = ?",
                          error);
   if (stmt == NULL)
@@ -48,7 +49,7 @@ lookup_editable_page (PdLibraryDb     *pdb,
       return FALSE;
     }
   doc_state = (const char *) sqlite3_column_text (stmt, 2);
-  if (g_strcmp0 (doc_state, "ready") != 0 && g_strcmp0 (doc_state, "failed") != 0)
+  if (sqlite3_column_int (stmt, 5) == 0)
     {
       g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
                    "“%s” is still being scanned or processed; its pages can be changed once "
