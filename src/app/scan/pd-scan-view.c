@@ -156,7 +156,8 @@ gboolean
 pd_scan_view_get_busy (PdScanView *self)
 {
   g_return_val_if_fail (PD_IS_SCAN_VIEW (self), FALSE);
-  return self->scanning || self->editing || self->filing || self->rescan_page_id != 0;
+  return self->scanning || self->editing || self->filing || self->rescan_page_id != 0 ||
+         self->save_requested;
 }
 
 static void
@@ -1305,10 +1306,14 @@ pd_scan_view_save (PdScanView *self)
    * filing starts once every edit is in the library and the plan is made again. */
   if (pd_scan_view_edits_pending (self))
     {
+      gboolean was_busy = pd_scan_view_get_busy (self);
+
       self->save_requested = TRUE;
       gtk_label_set_text (self->status_label, _("Saving…"));
       pd_scan_view_commit_pending_edits (self);
       pd_scan_view_update_actions (self);
+      if (!was_busy)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
       return;
     }
   self->save_requested = FALSE;
@@ -1526,7 +1531,11 @@ replan_cb (GObject      *object,
     {
       /* Every page was deleted: there is nothing left to save. */
       g_clear_pointer (&self->plan, pd_filing_plan_free);
-      self->save_requested = FALSE;
+      if (self->save_requested)
+        {
+          self->save_requested = FALSE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+        }
       gtk_label_set_text (self->status_label, error->message);
     }
   else
