@@ -1622,6 +1622,41 @@ pd_pipeline_resume_finish (PdPipeline    *self,
 
 /* Planning a batch in review again ---------------------------------------------------------- */
 
+/* A task about the batch in review @document_id, completed from a thread: see plan_thread(). */
+static GTask *
+review_task_new (PdPipeline          *self,
+                 gint64               document_id,
+                 gpointer             source_tag,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&document_id, sizeof (gint64)),
+                          g_free);
+  return task;
+}
+
+/* The batch in review that @task is about, as the library holds it now; an error once filed. */
+static PdDocument *
+dup_reviewed_document (PdPipeline  *self,
+                       GTask       *task,
+                       GError     **error)
+{
+  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
+  g_autoptr(PdDocument) document = pd_library_get_document_by_id (self->library, document_id, error);
+
+  if (document != NULL && document->state != PD_DOC_STATE_PROCESSING)
+    {
+      g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
+                   "“%s” is already filed.", document->name);
+      return NULL;
+    }
+  return g_steal_pointer (&document);
+}
+
 /* In a thread of its own: the task it completes (the pipeline's) is only let go of on the
  * pipeline's context. */
 static void
@@ -1632,7 +1667,6 @@ plan_thread (GTask        *work,
 {
   GTask *task = task_data;
   PdPipeline *self = g_task_get_source_object (task);
-  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
   g_autoptr(PdDocument) document = NULL;
   g_autoptr(GPtrArray) pages = NULL;
   g_autoptr(PdBatch) batch = NULL;
@@ -1640,12 +1674,9 @@ plan_thread (GTask        *work,
   PdFilingPlan *plan = NULL;
   GError *error = NULL;
 
-  document = pd_library_get_document_by_id (self->library, document_id, &error);
-  if (document != NULL && document->state != PD_DOC_STATE_PROCESSING)
-    g_set_error (&error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
-                 "“%s” is already filed.", document->name);
+  document = dup_reviewed_document (self, task, &error);
   /* Looked at first: a batch with no page left is reported, never discarded from here. */
-  if (error == NULL && (pages = pd_library_list_pages (self->library, document_id, &error)) != NULL &&
+  if (document != NULL && (pages = pd_library_list_pages (self->library, document->id, &error)) != NULL &&
       pages->len == 0)
     g_set_error (&error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
                  "The batch has no page left; scan again to make a document.");
@@ -1674,10 +1705,7 @@ pd_pipeline_plan_async (PdPipeline          *self,
   g_return_if_fail (PD_IS_PIPELINE (self));
   g_return_if_fail (document_id > 0);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pd_pipeline_plan_async);
-  g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&document_id, sizeof (gint64)),
-                          g_free);
+  task = review_task_new (self, document_id, pd_pipeline_plan_async, cancellable, callback, user_data);
   work = g_task_new (NULL, NULL, NULL, NULL);
   g_task_set_task_data (work, task, task_unref_on_context);
   g_task_run_in_thread (work, plan_thread);
@@ -1702,17 +1730,13 @@ file_thread (GTask        *producer,
 {
   GTask *task = task_data;
   PdPipeline *self = g_task_get_source_object (task);
-  gint64 document_id = *(gint64 *) g_object_get_data (G_OBJECT (task), "pd-document-id");
   g_autoptr(PdDocument) document = NULL;
   g_autoptr(GPtrArray) pages = NULL;
   g_autoptr(PdBatch) batch = NULL;
   GError *error = NULL;
 
-  document = pd_library_get_document_by_id (self->library, document_id, &error);
-  if (document != NULL && document->state != PD_DOC_STATE_PROCESSING)
-    g_set_error (&error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION,
-                 "“%s” is already filed.", document->name);
-  if (error == NULL)
+  document = dup_reviewed_document (self, task, &error);
+  if (document != NULL)
     batch = batch_new_for_document (self, document, &pages, &error);
   if (batch == NULL)
     {
@@ -1723,7 +1747,7 @@ file_thread (GTask        *producer,
       task_unref_on_context (task);
       return;
     }
-  pd_library_journal_add (self->library, document_id, "reviewed", "filed as the person saved it", NULL);
+  pd_library_journal_add (self->library, document->id, "reviewed", "filed as the person saved it", NULL);
   /* The task completes from the worker that finishes the last document, as a scan's does. */
   batch->task = task;
   g_task_set_task_data (task, batch_ref (batch), (GDestroyNotify) batch_unref);
@@ -1745,10 +1769,7 @@ pd_pipeline_file_async (PdPipeline          *self,
   g_return_if_fail (plan != NULL && plan->document_id > 0);
 
   /* No cancellable on the result: filing, once started, runs to its end. */
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, pd_pipeline_file_async);
-  g_object_set_data_full (G_OBJECT (task), "pd-document-id", g_memdup2 (&plan->document_id, sizeof (gint64)),
-                          g_free);
+  task = review_task_new (self, plan->document_id, pd_pipeline_file_async, NULL, callback, user_data);
   producer = g_task_new (NULL, cancellable, NULL, NULL);
   g_task_set_task_data (producer, task, NULL);
   g_task_run_in_thread (producer, file_thread);
