@@ -47,7 +47,6 @@
 #include "pd-http-range.h"
 #include "pd-secret.h"
 #include "pd-sync-private.h"
-#include "pd-vault.h"
 
 #define FOLDER_MIME "application/vnd.google-apps.folder"
 #define FILE_FIELDS "id,name,mimeType,size,md5Checksum,version,createdTime,modifiedTime," \
@@ -524,20 +523,16 @@ set_transport_error (PdGdriveConnector  *self,
                      GError            **error,
                      GError             *cause)
 {
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED) || cause->domain == PD_SYNC_ERROR)
+  if (cause->domain == PD_SYNC_ERROR)
     g_propagate_error (error, g_error_copy (cause));
-  else if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
-    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
-                 _("Paperdock cannot make secure connections: %s. Install glib-networking."),
-                 cause->message);
+  else if (_pd_http_set_common_transport_error (error, cause))
+    return;
   else if (cause->domain == G_TLS_ERROR)
     g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE,
                  _("The identity of Google Drive for account “%s” could not be verified (%s). "
                    "Nothing was sent to it."), self->display_name, cause->message);
   else
-    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
-                 _("Could not reach Google Drive for account “%s”: %s. Paperdock will try again "
-                   "when the network is back."), self->display_name, cause->message);
+    _pd_http_set_unreachable_error (error, cause, "Google Drive", self->display_name);
 }
 
 /* Requests */
@@ -1470,37 +1465,24 @@ upload_thread (GTask        *task,
   g_autofree char *md5 = NULL;
   g_autofree char *key = NULL;
   g_autofree char *parent_id = NULL;
-  g_autofree char *content_type = NULL;
   g_autofree char *mime = NULL;
   const char *uuid = data->metadata != NULL ? g_hash_table_lookup (data->metadata, "uuid") : NULL;
   Upload up = { 0, };
   guint n;
 
-  parts = _pd_sync_split_remote_path (data->remote_path, &error);
-  if (parts == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  n = g_strv_length (parts);
-
-  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
-   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
-   * plain PDF, and sizes and hashes are the plaintext's. */
-  body = pd_vault_read_all (NULL, data->local_path, &error);
+  body = _pd_http_read_upload (data->remote_path, data->local_path, &parts, &mime, &error);
   if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  n = g_strv_length (parts);
   md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, body);
-  content_type = g_content_type_guess (parts[n - 1], NULL, 0, NULL);
-  mime = g_content_type_get_mime_type (content_type);
   key = g_strdup_printf ("gdrive:%s:%s", uuid != NULL ? uuid : md5, data->remote_path);
 
   up.remote_path = data->remote_path;
   up.name = parts[n - 1];
-  up.mime = mime != NULL ? mime : "application/octet-stream";
+  up.mime = mime;
   up.metadata = data->metadata;
   up.body = body;
   up.md5 = md5;

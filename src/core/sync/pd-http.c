@@ -3,14 +3,21 @@
  *
  * The debug log prints headers only (never bodies, which carry documents and tokens) and masks
  * what libsoup's own logger leaves in the clear: libsoup hides Basic passwords, not bearer
- * tokens, cookies, or the session addresses that providers hand out as credentials. */
+ * tokens, cookies, or the session addresses that providers hand out as credentials.
+ *
+ * The upload and transport-error helpers hold what the connectors wrote three times word for
+ * word; what each connector words its own way (a certificate it cannot verify, a server it
+ * cannot reach when no product name fits) stays in the connector. */
 #define G_LOG_DOMAIN "pd-sync"
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "pd-http.h"
+#include "pd-sync-private.h"
+#include "pd-vault.h"
 
 /* Secret for every provider. */
 static const char * const common_secret_headers[] = {
@@ -160,4 +167,65 @@ _pd_http_message_set_body (SoupMessage *msg,
   soup_message_set_request_body_from_bytes (msg, content_type, body);
   g_signal_connect_data (msg, "restarted", G_CALLBACK (message_restarted_cb), rb,
                          request_body_free, 0);
+}
+
+GBytes *
+_pd_http_read_upload (const char   *remote_path,
+                      const char   *local_path,
+                      char       ***out_parts,
+                      char        **out_mime,
+                      GError      **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *content_type = NULL;
+  char *mime;
+
+  g_return_val_if_fail (out_parts != NULL && out_mime != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  parts = _pd_sync_split_remote_path (remote_path, error);
+  if (parts == NULL)
+    return NULL;
+
+  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
+   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
+   * plain PDF, and sizes and hashes are the plaintext's. */
+  body = pd_vault_read_all (NULL, local_path, error);
+  if (body == NULL)
+    return NULL;
+
+  content_type = g_content_type_guess (parts[g_strv_length (parts) - 1], NULL, 0, NULL);
+  mime = g_content_type_get_mime_type (content_type);
+  *out_mime = mime != NULL ? mime : g_strdup ("application/octet-stream");
+  *out_parts = g_steal_pointer (&parts);
+  return g_steal_pointer (&body);
+}
+
+gboolean
+_pd_http_set_common_transport_error (GError       **error,
+                                     const GError  *cause)
+{
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_error_copy (cause));
+  else if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
+    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
+                 _("Paperdock cannot make secure connections: %s. Install glib-networking."),
+                 cause->message);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+_pd_http_set_unreachable_error (GError       **error,
+                                const GError  *cause,
+                                const char    *service,
+                                const char    *account)
+{
+  /* Translators: the first %s is a product name (“OneDrive”, “Google Drive”), the second the
+   * account's name, the third what went wrong. */
+  g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
+               _("Could not reach %s for account “%s”: %s. Paperdock will try again when the "
+                 "network is back."), service, account, cause->message);
 }

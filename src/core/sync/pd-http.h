@@ -1,6 +1,7 @@
 /* pd-http.h: what the HTTP connectors (WebDAV, OneDrive, Google Drive) and the OAuth client share:
  * a libsoup session set up the same way for all, a debug log of headers that never shows a
- * credential, and request bodies that survive libsoup restarting a message.
+ * credential, request bodies that survive libsoup restarting a message, reading what an upload
+ * sends, and the transport failures every connector reports alike.
  * Private to the sync stage. */
 #pragma once
 
@@ -37,5 +38,30 @@ void         _pd_http_session_add_log  (SoupSession           *session,
 void         _pd_http_message_set_body (SoupMessage           *msg,
                                         GBytes                *body,
                                         const char            *content_type);
+
+/* Reads what an upload of @local_path to @remote_path sends, before anything goes out: splits
+ * @remote_path into its segments (@out_parts, as _pd_sync_split_remote_path () does), reads
+ * @local_path whole (a sealed PDF is decrypted: the server gets the plain PDF) and guesses
+ * @out_mime from the file name (never NULL: application/octet-stream when unknown). Returns the
+ * body, or NULL with @error set and nothing in the out parameters. */
+GBytes      *_pd_http_read_upload      (const char            *remote_path,
+                                        const char            *local_path,
+                                        char                ***out_parts,
+                                        char                 **out_mime,
+                                        GError               **error);
+
+/* Sets @error for the transport failures every connector words alike and returns TRUE: a
+ * cancellation is passed on as it is, and a missing TLS backend (glib-networking is not
+ * installed) is PD_SYNC_ERROR_FAILED, since trying again cannot help. Returns FALSE and sets
+ * nothing for any other @cause: the caller words those, naming its server and account. */
+gboolean     _pd_http_set_common_transport_error (GError       **error,
+                                                  const GError  *cause);
+
+/* Sets @error to PD_SYNC_ERROR_TRANSIENT for @cause, a network failure on the way to @service
+ * (a product name, "OneDrive") for account @account: the engine tries again later. */
+void         _pd_http_set_unreachable_error (GError       **error,
+                                             const GError  *cause,
+                                             const char    *service,
+                                             const char    *account);
 
 G_END_DECLS

@@ -38,7 +38,6 @@
 #include "pd-quickxor.h"
 #include "pd-secret.h"
 #include "pd-sync-private.h"
-#include "pd-vault.h"
 
 #define IO_TIMEOUT_SECONDS 60
 #define IDLE_TIMEOUT_SECONDS 30
@@ -508,20 +507,14 @@ set_transport_error (PdOnedriveConnector  *self,
                      GError              **error,
                      GError               *cause)
 {
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_propagate_error (error, g_error_copy (cause));
-  else if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
-    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
-                 _("Paperdock cannot make secure connections: %s. Install glib-networking."),
-                 cause->message);
-  else if (cause->domain == G_TLS_ERROR)
+  if (_pd_http_set_common_transport_error (error, cause))
+    return;
+  if (cause->domain == G_TLS_ERROR)
     g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_CERTIFICATE,
                  _("The identity of the OneDrive server for account “%s” could not be verified "
                    "(%s). Nothing was sent to it."), self->display_name, cause->message);
   else
-    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
-                 _("Could not reach OneDrive for account “%s”: %s. Paperdock will try again "
-                   "when the network is back."), self->display_name, cause->message);
+    _pd_http_set_unreachable_error (error, cause, "OneDrive", self->display_name);
 }
 
 static void
@@ -1496,34 +1489,22 @@ upload_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
   g_autoptr(PdRemoteInfo) info = NULL;
-  g_autofree char *content_type = NULL;
   g_autofree char *mime = NULL;
   Upload up = { 0 };
   guint n;
 
-  parts = _pd_sync_split_remote_path (data->remote_path, &error);
-  if (parts == NULL || !check_names (parts, data->remote_path, &error))
+  up.body = _pd_http_read_upload (data->remote_path, data->local_path, &parts, &mime, &error);
+  if (up.body == NULL || !check_names (parts, data->remote_path, &error))
     {
+      upload_clear (&up);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   n = g_strv_length (parts);
-
-  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
-   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
-   * plain PDF, and sizes and hashes are the plaintext's. */
-  up.body = pd_vault_read_all (NULL, data->local_path, &error);
-  if (up.body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   up.hash = pd_quickxor_hash_data (g_bytes_get_data (up.body, NULL), g_bytes_get_size (up.body));
   up.uuid = data->metadata != NULL ? g_hash_table_lookup (data->metadata, "uuid") : NULL;
   up.description = _pd_onedrive_format_description (data->metadata, &error);
-  content_type = g_content_type_guess (parts[n - 1], NULL, 0, NULL);
-  mime = g_content_type_get_mime_type (content_type);
-  up.content_type = mime != NULL ? mime : "application/octet-stream";
+  up.content_type = mime;
 
   if (error == NULL && ensure_folders (self, parts, n - 1, cancellable, &error))
     {

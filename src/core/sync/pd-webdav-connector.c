@@ -48,7 +48,6 @@
 #include "pd-fs.h"
 #include "pd-http.h"
 #include "pd-sync-private.h"
-#include "pd-vault.h"
 #include "pd-webdav-connector.h"
 #include "pd-webdav-xml.h"
 
@@ -225,13 +224,9 @@ set_transport_error (PdWebdavConnector  *self,
 {
   gpointer tls_errors = msg != NULL ? g_object_get_data (G_OBJECT (msg), TLS_ERRORS_KEY) : NULL;
 
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_propagate_error (error, g_error_copy (cause));
-  else if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
-    g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_FAILED,
-                 _("Paperdock cannot make secure connections: %s. Install glib-networking."),
-                 cause->message);
-  else if (tls_errors != NULL)
+  if (_pd_http_set_common_transport_error (error, cause))
+    return;
+  if (tls_errors != NULL)
     {
       g_autofree char *why = describe_certificate_errors (GPOINTER_TO_UINT (tls_errors));
 
@@ -1052,7 +1047,6 @@ upload_thread (GTask        *task,
   g_autoptr(PdRemoteInfo) info = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *put_etag = NULL;
-  g_autofree char *content_type = NULL;
   g_autofree char *mime = NULL;
   g_autofree char *expected = _pd_webdav_normalize_etag (data->expected_etag);
   gboolean is_collection;
@@ -1061,25 +1055,13 @@ upload_thread (GTask        *task,
   gboolean ok;
   guint n;
 
-  parts = _pd_sync_split_remote_path (data->remote_path, &error);
-  if (parts == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  n = g_strv_length (parts);
-
-  /* Queued PDFs are immutable and held whole in memory, so every chunk or restarted request
-   * sends the very same bytes. A sealed PDF (pd-vault.h) is decrypted here: the server gets the
-   * plain PDF, and sizes and hashes are the plaintext's. */
-  body = pd_vault_read_all (NULL, data->local_path, &error);
+  body = _pd_http_read_upload (data->remote_path, data->local_path, &parts, &mime, &error);
   if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  content_type = g_content_type_guess (parts[n - 1], NULL, 0, NULL);
-  mime = g_content_type_get_mime_type (content_type);
+  n = g_strv_length (parts);
   uri = build_uri (self, parts, n, FALSE);
 
   if (!ensure_folders (self, parts, n - 1, cancellable, &error))
@@ -1100,9 +1082,7 @@ upload_thread (GTask        *task,
   if (nextcloud)
     ok = chunked_upload (self, data, parts, uri, body, expected, &put_etag, cancellable, &error);
   else
-    ok = plain_put (self, data, parts, uri, body,
-                    mime != NULL ? mime : "application/octet-stream", expected, &put_etag,
-                    cancellable, &error);
+    ok = plain_put (self, data, parts, uri, body, mime, expected, &put_etag, cancellable, &error);
   if (!ok)
     {
       g_task_return_error (task, g_steal_pointer (&error));
