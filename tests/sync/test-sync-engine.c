@@ -353,6 +353,7 @@ test_folder_evict_and_fetch (Fixture       *f,
   g_autoptr(PdSyncState) state = NULL;
   g_autoptr(PdSyncState) back = NULL;
   g_autofree char *copy = NULL;
+  g_autofree char *stale_thumbnail = NULL;
   PdSyncSummary summary;
   gint64 id;
 
@@ -379,10 +380,19 @@ test_folder_evict_and_fetch (Fixture       *f,
 
     g_assert_true (g_file_copy (src, dst, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
   }
+  /* A thumbnail an earlier process was killed writing: nobody holds it, the pass removes it. */
+  {
+    g_autofree char *dir = pd_thumbnail_dup_dir (f->library);
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+    stale_thumbnail = g_build_filename (dir, "dead.png.part-AB12CD", NULL);
+    g_assert_true (g_file_set_contents (stale_thumbnail, "PNG, half", -1, &error));
+  }
 
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.accepted, ==, 1);
   g_assert_cmpuint (summary.evicted, ==, 1);
+  g_assert_false (g_file_test (stale_thumbnail, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (state->pdf_path, G_FILE_TEST_EXISTS));
   g_clear_pointer (&state, pd_sync_state_free);
   state = pd_library_get_sync_state (f->library, id, NULL);

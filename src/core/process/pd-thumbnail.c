@@ -12,12 +12,19 @@
 #include "pd-vault.h"
 
 char *
+pd_thumbnail_dup_dir (PdLibrary *library)
+{
+  return g_build_filename (pd_library_get_dir (library), "thumbnails", NULL);
+}
+
+char *
 pd_thumbnail_get_path (PdLibrary  *library,
                        const char *uuid)
 {
+  g_autofree char *dir = pd_thumbnail_dup_dir (library);
   g_autofree char *name = g_strconcat (uuid, ".png", NULL);
 
-  return g_build_filename (pd_library_get_dir (library), "thumbnails", name, NULL);
+  return g_build_filename (dir, name, NULL);
 }
 
 static gboolean

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 /* <library>/thumbnails/<uuid>.png; free with g_free (). The file may not exist. */
 char     *pd_thumbnail_get_path (PdLibrary    *library,
                                  const char   *uuid);
+/* <library>/thumbnails; free with g_free (). */
+char     *pd_thumbnail_dup_dir  (PdLibrary    *library);
 /* Writes the thumbnail of @document_id from its first page's scan, unless it exists. FALSE with
  * an error when no page image can be read (an evicted document without a thumbnail). */
 gboolean  pd_thumbnail_ensure   (PdLibrary    *library,

@@ -976,10 +976,14 @@ evict (PdSyncEngine *self)
       evicted++;
     }
   /* Once per process: documents marked evicted whose files a crash left behind (marked, then
-   * killed before the files went; the PDF goes last, so it tells). */
+   * killed before the files went; the PDF goes last, so it tells), and thumbnails a crash cut
+   * short while they were written (temporaries no live writer holds). */
   if (!self->swept_evicted)
     {
+      g_autofree char *thumbnails = pd_thumbnail_dup_dir (self->library);
+
       self->swept_evicted = TRUE;
+      pd_fs_remove_stale_temporaries (thumbnails);
       g_clear_pointer (&states, g_ptr_array_unref);
       states = pd_library_list_evicted (self->library, NULL);
       for (guint i = 0; states != NULL && i < states->len; i++)
