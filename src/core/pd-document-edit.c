@@ -260,7 +260,7 @@ protection_clear (Protection *protection)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Protection, protection_clear)
 
-/* A batch waiting for the person to save it (PROCESSING, no PDF yet): its pages can be edited
+/* A batch waiting for the person to save it (PD_DB_IN_REVIEW_SQL): its pages can be edited
  * like a filed document's, but no PDF is made until it is filed, by the pipeline, from the
  * pages as they are then; so no protection is needed either. */
 static gboolean
@@ -269,12 +269,44 @@ is_in_review (PdLibrary   *library,
               gboolean    *in_review,
               GError     **error)
 {
-  g_autoptr(PdDocument) document = pd_library_get_document_by_id (library, document_id, error);
+  g_autoptr(PdLibraryDbLock) pdb = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
 
-  if (document == NULL)
+  if ((pdb = _pd_db_lock (library, error)) == NULL)
     return FALSE;
-  *in_review = document->state == PD_DOC_STATE_PROCESSING && document->pdf_path == NULL;
+  stmt = _pd_db_prepare (pdb, "SELECT " PD_DB_IN_REVIEW_SQL " FROM documents d WHERE d.id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, document_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
+                   "There is no document %" G_GINT64_FORMAT " in the library; it may have been "
+                   "deleted meanwhile.", document_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      _pd_db_set_error (pdb->db, error, rc, "read the document");
+      return FALSE;
+    }
+  *in_review = sqlite3_column_int (stmt, 0) != 0;
   return TRUE;
+}
+
+/* After an edit made while @document_id was in review: whether its PDF must be made now after
+ * all. Only if Save filed it completely between the check and the edit (the library refuses
+ * edits while it is being filed, so an edit that went through while it was still PROCESSING is
+ * in what the filing reads). */
+static gboolean
+filed_meanwhile (PdLibrary *library,
+                 gint64     document_id)
+{
+  g_autoptr(PdDocument) document = pd_library_get_document_by_id (library, document_id, NULL);
+
+  return document != NULL && document->state != PD_DOC_STATE_PROCESSING;
 }
 
 static gboolean
@@ -884,8 +916,10 @@ pd_document_replace_page (PdLibrary            *library,
     g_unlink (page->image_path);
   if (g_strcmp0 (page->spool_path, spooled->path) != 0)
     g_unlink (page->spool_path);
-  if (in_review)
+  if (in_review && !filed_meanwhile (library, page->document_id))
     return TRUE;
+  if (in_review && !lookup_protection (library, page->document_id, &protection, error))
+    return FALSE;
   return rebuild_pdf_locked (library, page->document_id, "PDF made again: a page was scanned again",
                              &protection, error);
 }
@@ -948,8 +982,10 @@ pd_document_edit_page (PdLibrary         *library,
         g_unlink (page->image_path);
       g_unlink (page->spool_path);
     }
-  if (in_review)
+  if (in_review && !filed_meanwhile (library, page->document_id))
     return TRUE;
+  if (in_review && !lookup_protection (library, page->document_id, &protection, error))
+    return FALSE;
   return rebuild_pdf_locked (library, page->document_id, why, &protection, error);
 }
 

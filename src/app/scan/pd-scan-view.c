@@ -82,6 +82,7 @@ struct _PdScanView
   guint            replanning : 1;     /* the plan is being made again after an edit */
   guint            replan_again : 1;   /* ... and another edit came meanwhile */
   guint            save_requested : 1; /* Save waits for the edits and the plan */
+  guint            plan_empty : 1;     /* every page is left out: nothing to save */
 };
 
 G_DEFINE_FINAL_TYPE (PdScanView, pd_scan_view, ADW_TYPE_BIN)
@@ -222,7 +223,7 @@ pd_scan_view_update_actions_now (PdScanView *self)
                                  (has_device || (self->profile != NULL && self->profile->device != NULL)));
   gtk_widget_action_set_enabled (widget, "scan.stop", self->scanning);
   gtk_widget_action_set_enabled (widget, "scan.save", self->plan != NULL && !self->filing && !self->scanning &&
-                                 !self->save_requested);
+                                 !self->save_requested && !self->plan_empty);
   gtk_widget_action_set_enabled (widget, "scan.rotate-right", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.rotate-left", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.delete-page", editable && self->pending_delete == NULL);
@@ -931,7 +932,8 @@ drop_cb (GtkDropTarget *target,
   gint64 page_id = g_value_get_int64 (value);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
 
-  if (self->scanning)
+  /* As the move actions: not while the batch is being scanned or saved. */
+  if (self->scanning || self->filing || self->save_requested)
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
@@ -1148,6 +1150,7 @@ scan_cb (GObject      *object,
   g_clear_object (&self->scan_cancellable);
   g_clear_pointer (&self->plan, pd_filing_plan_free);
   self->plan = pd_pipeline_dup_plan (PD_PIPELINE (object), result);
+  self->plan_empty = FALSE;
   g_clear_pointer (&self->documents, g_ptr_array_unref);
   self->documents = g_steal_pointer (&documents);
   for (guint i = 0; i < self->documents->len; i++)
@@ -1210,7 +1213,7 @@ scan_cb (GObject      *object,
 /* Saving a batch ------------------------------------------------------------------------------ */
 
 /* The filed documents take the place of the batch: each tile moves to the document its page
- * went to (by the plan's page ranges, which edits cannot change while the batch waits), so the
+ * went to (by the plan's page ranges: Save waits until the plan follows the last edit), so the
  * tiles keep their place and thumbnails, and reading each document back renumbers them. */
 static void
 pd_scan_view_move_tiles (PdScanView   *self,
@@ -1300,7 +1303,7 @@ pd_scan_view_edits_pending (PdScanView *self)
 static void
 pd_scan_view_save (PdScanView *self)
 {
-  if (self->plan == NULL || self->filing || self->pipeline == NULL)
+  if (self->plan == NULL || self->filing || self->pipeline == NULL || self->plan_empty)
     return;
   /* What is saved is what the person sees: a deletion still offering Undo is made now, and
    * filing starts once every edit is in the library and the plan is made again. */
@@ -1321,7 +1324,9 @@ pd_scan_view_save (PdScanView *self)
   gtk_label_set_text (self->status_label, _("Saving…"));
   pd_scan_view_update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-  /* Not the view's cancellable: once asked for, the batch is filed even if the window closes. */
+  /* Not the view's cancellable: once asked for, the batch is filed even if the window closes.
+   * (A Save still waiting for its edits when the window closes is filed by the next start's
+   * resume, edits included.) */
   pd_pipeline_file_async (self->pipeline, self->plan, NULL, file_cb, g_object_ref (self));
 }
 
@@ -1526,11 +1531,12 @@ replan_cb (GObject      *object,
     {
       g_clear_pointer (&self->plan, pd_filing_plan_free);
       self->plan = g_steal_pointer (&plan);
+      self->plan_empty = FALSE;
     }
   else if (g_error_matches (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS))
     {
-      /* Every page was deleted: there is nothing left to save. */
-      g_clear_pointer (&self->plan, pd_filing_plan_free);
+      /* Every page is left out: Save waits until one is put back. */
+      self->plan_empty = TRUE;
       if (self->save_requested)
         {
           self->save_requested = FALSE;
@@ -1541,7 +1547,7 @@ replan_cb (GObject      *object,
   else
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
   pd_scan_view_update_actions (self);
-  if (self->save_requested && !pd_scan_view_edits_pending (self))
+  if (self->save_requested && !pd_scan_view_edits_pending (self) && !self->plan_empty)
     pd_scan_view_save (self);
 }
 

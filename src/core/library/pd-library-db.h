@@ -21,14 +21,22 @@ struct _PdLibraryDb
   PdLibrary *library;  /* not owned: the connection lives as long as the library */
 };
 
-/* Returns the connection with its lock held; g_autoptr(PdLibraryDbLock) releases it. */
-/* Whether a person may change the pages of the document row "d", as an SQL expression: a
- * finished document (ready or failed), or a batch waiting in review for Save (processing, no
- * PDF, every page recognized or failed), which the pipeline leaves alone until it is filed. */
-#define PD_DB_PAGES_EDITABLE_SQL                                                            \
-  "(d.state IN ('ready', 'failed') OR (d.state = 'processing' AND d.pdf_path IS NULL AND " \
-  "NOT EXISTS (SELECT 1 FROM pages c WHERE c.document_id = d.id AND c.state = 'captured')))"
+/* Whether the document row "d" is a batch waiting in review for Save, as an SQL expression: the
+ * pipeline stopped it there ("waiting for review" is its last word in the journal; filing it
+ * writes "reviewed", resuming it "resumed") and leaves it alone until it is filed. A batch the
+ * pipeline is finishing on its own is PROCESSING too, but never waiting for review. */
+#define PD_DB_IN_REVIEW_SQL                                                                   \
+  "(d.state = 'processing' AND d.pdf_path IS NULL AND "                                      \
+  " (SELECT j.what FROM journal j WHERE j.document_id = d.id AND "                           \
+  "  j.what IN ('waiting for review', 'reviewed', 'resumed') ORDER BY j.id DESC LIMIT 1) "   \
+  "  = 'waiting for review')"
 
+/* Whether a person may change the pages of the document row "d": a finished document (ready or
+ * failed), or a batch waiting in review. */
+#define PD_DB_PAGES_EDITABLE_SQL \
+  "(d.state IN ('ready', 'failed') OR " PD_DB_IN_REVIEW_SQL ")"
+
+/* Returns the connection with its lock held; g_autoptr(PdLibraryDbLock) releases it. */
 PdLibraryDb    *_pd_db_lock        (PdLibrary      *library,
                                     GError        **error);
 void            _pd_db_unlock      (PdLibraryDb    *db);

@@ -10,6 +10,7 @@
 
 #include "pd-document-edit.h"
 #include "pd-library.h"
+#include "pd-library-pages.h"
 #include "pd-library-private.h"
 
 static char *
@@ -359,6 +360,45 @@ test_split_keeps_profile (void)
   g_assert_no_error (error);
   g_assert_cmpstr (profile, ==, "Claims");
   g_assert_cmpstr (part_profile, ==, "Claims");
+  close_library (library);
+}
+
+/* Pages may be changed in a finished document and in a batch the pipeline stopped for review,
+ * never in one it is still working on, though both are PROCESSING with every page recognized. */
+static void
+test_pages_editable_only_in_review (void)
+{
+  g_autofree char *dir = make_library_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdDocument) document = NULL;
+  PdLibrary *library = open_library (dir);
+  gint64 page_id;
+
+  document = pd_library_create_document (library, "Batch", NULL, PD_SCAN_MODE_GRAY, "eng", &error);
+  g_assert_no_error (error);
+  page_id = add_page (library, document->id, 0);
+  add_page (library, document->id, 1);
+  recognize (library, page_id, "first page");
+  g_assert_true (pd_library_transition (library, document->id, PD_DOC_STATE_CAPTURING,
+                                        PD_DOC_STATE_PROCESSING, "capture finished", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Being finished by the pipeline. */
+  g_assert_false (pd_library_set_page_blank (library, page_id, TRUE, &error));
+  g_assert_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION);
+  g_clear_error (&error);
+
+  /* Waiting for the person to save it. */
+  pd_library_journal_add (library, document->id, "waiting for review", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_library_set_page_blank (library, page_id, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* Saved: being filed. */
+  pd_library_journal_add (library, document->id, "reviewed", "filed as the person saved it", &error);
+  g_assert_no_error (error);
+  g_assert_false (pd_library_set_page_blank (library, page_id, FALSE, &error));
+  g_assert_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_BAD_TRANSITION);
   close_library (library);
 }
 
@@ -1083,6 +1123,7 @@ main (int   argc,
   g_test_add_func ("/library/journal/failed-transaction-leaves-no-row",
                    test_failed_transaction_leaves_no_journal);
   g_test_add_func ("/library/split/keeps-profile", test_split_keeps_profile);
+  g_test_add_func ("/library/pages/editable-only-in-review", test_pages_editable_only_in_review);
   g_test_add_func ("/library/search/pages", test_search);
   g_test_add_func ("/library/search/quoting", test_fts_query_quoting);
   g_test_add_func ("/library/search/many-matches-newest-first",
