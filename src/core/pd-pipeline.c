@@ -42,6 +42,7 @@ struct _PdPipeline {
   guint         n_workers;
   PdProfile    *profile;    /* what new batches follow; nullable */
   gboolean      review;     /* new batches wait for pd_pipeline_file_async () */
+  gboolean      trim_after_jobs;  /* malloc_trim () after each job (PD_NO_MALLOC_TRIM: off) */
 };
 
 G_DEFINE_FINAL_TYPE (PdPipeline, pd_pipeline, G_TYPE_OBJECT)
@@ -1202,7 +1203,7 @@ worker_func (gpointer data,
    * over this thread's malloc arena; glibc keeps those pages resident until told otherwise, and
    * over a long batch each arena settles at its worst page. Handing them back once a page is
    * done costs a few milliseconds against the seconds a page takes. */
-  if (g_getenv ("PD_NO_MALLOC_TRIM") == NULL)
+  if (((PdPipeline *) user_data)->trim_after_jobs)
     malloc_trim (0);
 #endif
 }
@@ -1686,6 +1687,23 @@ plan_thread (GTask        *work,
   if (batch != NULL && (segments = compute_segments (batch, batch->document, &error)) != NULL)
     plan = build_plan (batch, batch->document, segments, &error);
   if (plan != NULL)
+    {
+      guint shown = 0;
+
+      for (guint k = 0; k < plan->segments->len; k++)
+        shown += ((PdFilingSegment *) plan->segments->pdata[k])->n_pages;
+      if (shown == 0)
+        {
+          g_clear_pointer (&plan, pd_filing_plan_free);
+          g_set_error (&error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                       "Every page of the batch is left out (blank or a separator sheet), so "
+                       "saving it would make no document. Mark a page as not blank.");
+        }
+    }
+  if (plan == NULL && error == NULL)
+    error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DOCS,
+                         "The batch has no page left; scan again to make a document.");
+  if (plan != NULL)
     g_task_return_pointer (task, plan, (GDestroyNotify) pd_filing_plan_free);
   else
     g_task_return_error (task, error);
@@ -2022,6 +2040,7 @@ pd_pipeline_init (PdPipeline *self)
   self->n_workers = MAX (1, g_get_num_processors ());
   /* Exclusive threads end with the pool, so each one's recognizer is released then (tesseract
    * reports every recognizer still alive at exit as a leak). */
+  self->trim_after_jobs = g_getenv ("PD_NO_MALLOC_TRIM") == NULL;
   self->workers = g_thread_pool_new (worker_func, self, (int) self->n_workers, TRUE, NULL);
 }
 

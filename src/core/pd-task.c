@@ -7,16 +7,23 @@
 typedef struct {
   GObject      *source;
   GMainContext *context;
+  GThread      *thread;   /* the one that started the task: its context's */
 } KeepAlive;
 
-static gboolean
-release_cb (gpointer data)
+static void
+keep_alive_release (gpointer data)
 {
   KeepAlive *keep = data;
 
   g_object_unref (keep->source);
-  g_main_context_unref (keep->context);
   g_free (keep);
+}
+
+/* The release is the idle's destroy notify: should the context go away before it runs (a
+ * worker's own context), the object is let go of by whoever drops the context, on its thread. */
+static gboolean
+release_cb (gpointer data)
+{
   return G_SOURCE_REMOVE;
 }
 
@@ -25,17 +32,20 @@ static void
 keep_alive_free (gpointer data)
 {
   KeepAlive *keep = data;
+  GMainContext *context = keep->context;
   g_autoptr(GSource) source = NULL;
 
-  if (g_main_context_is_owner (keep->context))
+  if (g_thread_self () == keep->thread || g_main_context_is_owner (context))
     {
-      release_cb (keep);
+      keep_alive_release (keep);
+      g_main_context_unref (context);
       return;
     }
   source = g_idle_source_new ();
-  g_source_set_callback (source, release_cb, keep, NULL);
+  g_source_set_callback (source, release_cb, keep, keep_alive_release);
   g_source_set_static_name (source, "[pd-task] release source object");
-  g_source_attach (source, keep->context);
+  g_source_attach (source, context);
+  g_main_context_unref (context);
 }
 
 /**
@@ -63,6 +73,7 @@ pd_task_run_in_thread (GTask           *task,
 
       keep->source = g_object_ref (source);
       keep->context = g_main_context_ref (g_task_get_context (task));
+      keep->thread = g_thread_self ();
       g_object_set_data_full (G_OBJECT (task), "pd-task-keep-alive", keep, keep_alive_free);
     }
   g_task_run_in_thread (task, task_func);
