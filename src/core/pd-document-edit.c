@@ -216,7 +216,6 @@ pd_document_get_profile (PdLibrary   *library,
 {
   g_autoptr(PdLibraryDbLock) pdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (PD_IS_LIBRARY (library), FALSE);
   g_return_val_if_fail (profile_name != NULL, FALSE);
@@ -228,19 +227,8 @@ pd_document_get_profile (PdLibrary   *library,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
-                   "There is no document %" G_GINT64_FORMAT " in the library; it may have been "
-                   "deleted meanwhile.", document_id);
-      return FALSE;
-    }
-  if (rc != SQLITE_ROW)
-    {
-      _pd_db_set_error (pdb->db, error, rc, "read the document's profile");
-      return FALSE;
-    }
+  if (!_pd_db_step_document_row (pdb, stmt, document_id, "read the document's profile", error))
+    return FALSE;
   *profile_name = _pd_db_column_dup (stmt, 0);
   return TRUE;
 }
@@ -271,7 +259,6 @@ is_in_review (PdLibrary   *library,
 {
   g_autoptr(PdLibraryDbLock) pdb = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
 
   if ((pdb = _pd_db_lock (library, error)) == NULL)
     return FALSE;
@@ -279,19 +266,8 @@ is_in_review (PdLibrary   *library,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, document_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
-                   "There is no document %" G_GINT64_FORMAT " in the library; it may have been "
-                   "deleted meanwhile.", document_id);
-      return FALSE;
-    }
-  if (rc != SQLITE_ROW)
-    {
-      _pd_db_set_error (pdb->db, error, rc, "read the document");
-      return FALSE;
-    }
+  if (!_pd_db_step_document_row (pdb, stmt, document_id, "read the document", error))
+    return FALSE;
   *in_review = sqlite3_column_int (stmt, 0) != 0;
   return TRUE;
 }

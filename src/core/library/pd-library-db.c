@@ -123,6 +123,26 @@ _pd_db_exec (PdLibraryDb  *db,
 }
 
 gboolean
+_pd_db_step_document_row (PdLibraryDb   *db,
+                          sqlite3_stmt  *stmt,
+                          gint64         document_id,
+                          const char    *what,
+                          GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc == SQLITE_DONE)
+    g_set_error (error, PD_LIBRARY_ERROR, PD_LIBRARY_ERROR_NOT_FOUND,
+                 "There is no document %" G_GINT64_FORMAT " in the library; it may have been "
+                 "deleted meanwhile.", document_id);
+  else
+    _pd_db_set_error (db->db, error, rc, what);
+  return FALSE;
+}
+
+gboolean
 _pd_db_step_done (PdLibraryDb   *db,
                   sqlite3_stmt  *stmt,
                   const char    *what,

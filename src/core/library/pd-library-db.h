@@ -57,6 +57,13 @@ gboolean        _pd_db_exec        (PdLibraryDb    *db,
                                     const char     *sql,
                                     const char     *what,
                                     GError        **error);
+/* Steps @stmt, a query about @document_id, to its row: FALSE with NOT_FOUND when there is
+ * none, or the database's error (@what as for _pd_db_set_error ()). */
+gboolean        _pd_db_step_document_row (PdLibraryDb  *db,
+                                          sqlite3_stmt *stmt,
+                                          gint64        document_id,
+                                          const char   *what,
+                                          GError      **error);
 /* Runs a statement that returns no rows. */
 gboolean        _pd_db_step_done   (PdLibraryDb    *db,
                                     sqlite3_stmt   *stmt,
