@@ -64,6 +64,7 @@ struct _PdGraphServer
   guint       throttle_status;
   guint       throttle_retry_after;
   guint64     cut_at;
+  GArray     *cut_once_at;    /* guint64 offsets, each cut once */
   guint64     lose_answer_at;
   guint64     quota;
   gboolean    lose_commit;
@@ -620,6 +621,20 @@ handle_create_session (PdGraphServer     *self,
   set_session_status (msg, SOUP_STATUS_OK, session, self->last_upload_url);
 }
 
+/* Whether a one-shot cut waits for the fragment at @start; it is used up. */
+static gboolean
+take_cut_once (PdGraphServer *self,
+               guint64        start)
+{
+  for (guint i = 0; i < self->cut_once_at->len; i++)
+    if (g_array_index (self->cut_once_at, guint64, i) == start)
+      {
+        g_array_remove_index (self->cut_once_at, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
 static void
 handle_fragment (PdGraphServer     *self,
                  SoupServerMessage *msg,
@@ -659,7 +674,7 @@ handle_fragment (PdGraphServer     *self,
   else if (end + 1 != total && body->length % FRAGMENT_UNIT != 0)
     set_error (msg, SOUP_STATUS_BAD_REQUEST, "invalidRequest", "fragmentSizeNotMultiple",
                "Fragments must be a multiple of 320 KiB");
-  else if (start == self->cut_at)
+  else if (start == self->cut_at || take_cut_once (self, start))
     {
       /* The connection broke during this fragment: none of it counts. */
       g_array_append_val (self->fragments, record);
@@ -976,6 +991,7 @@ pd_graph_server_new (const char *token)
                                            (GDestroyNotify) g_bytes_unref);
   self->fragments = g_array_new (FALSE, TRUE, sizeof (PdGraphFragment));
   self->cut_at = G_MAXUINT64;
+  self->cut_once_at = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->lose_answer_at = G_MAXUINT64;
   self->quota = G_MAXUINT64 / 2;
   g_hash_table_insert (self->items, g_strdup (""), new_item (self, "root", TRUE));
@@ -1003,6 +1019,7 @@ pd_graph_server_free (PdGraphServer *self)
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->downloads);
   g_array_unref (self->fragments);
+  g_array_unref (self->cut_once_at);
   g_free (self->last_upload_url);
   g_free (self);
 }
@@ -1103,6 +1120,13 @@ pd_graph_server_cut_fragment_at (PdGraphServer *self,
                                  guint64        offset)
 {
   self->cut_at = offset;
+}
+
+void
+pd_graph_server_cut_fragment_once_at (PdGraphServer *self,
+                                      guint64        offset)
+{
+  g_array_append_val (self->cut_once_at, offset);
 }
 
 void

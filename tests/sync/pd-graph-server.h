@@ -45,6 +45,10 @@ void           pd_graph_server_throttle           (PdGraphServer *server,
  * that fragment ("all bytes in that request are ignored") and sends no answer. */
 void           pd_graph_server_cut_fragment_at    (PdGraphServer *server,
                                                    guint64        offset);
+/* The same, once: the first fragment that starts at @offset loses its connection, the ones
+ * sent again after it go through (a connection that broke once). */
+void           pd_graph_server_cut_fragment_once_at (PdGraphServer *server,
+                                                     guint64        offset);
 /* The next fragment that starts at byte @offset is kept, but its answer is lost (the
  * connection closes): a client that sends it again meets 416 fragmentOverlap. */
 void           pd_graph_server_lose_fragment_answer_at (PdGraphServer *server,
