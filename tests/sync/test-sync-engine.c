@@ -551,6 +551,63 @@ test_webdav_drained_once (Fixture       *f,
   g_assert_null (strstr (captured_log->str, PD_TEST_WEBDAV_PASSWORD));
 }
 
+/* Two laptops and Apache: this one edits the contract offline while another device replaces the
+ * server's copy (a WebDAV PUT with the etag it had). Ours wins on the server, theirs is kept in
+ * versions first, and Keep Both puts theirs back beside ours under the next free name. */
+static void
+test_webdav_conflict_keep_both (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *folder = g_build_filename (pd_test_webdav_get_root (webdav), "laptops", NULL);
+  g_autofree char *remote = g_build_filename (folder, "Contract.pdf", NULL);
+  g_autofree char *beside = g_build_filename (folder, "Contract (2).pdf", NULL);
+  g_autofree char *theirs = pd_test_make_file ("contract-theirs.pdf", 5000);
+  g_autofree char *edited = pd_test_make_file ("contract-ours.pdf", 4500);
+  g_autoptr(PdConnector) device = pd_webdav_connector_new ("Other laptop", pd_test_webdav_get_uri (webdav),
+                                                           PD_TEST_WEBDAV_USER, PD_TEST_WEBDAV_PASSWORD,
+                                                           NULL);
+  g_autoptr(PdRemoteInfo) info = NULL;
+  g_autoptr(PdLibrary) other = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  PdSyncSummary summary;
+  gint64 id;
+
+  add_webdav_account (f, "Cloud", PD_TEST_WEBDAV_PASSWORD);
+  id = make_ready (f, "Contract", 4000, "Cloud:laptops");
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.accepted, ==, 1);
+
+  /* The other device replaces the file it knows (its etag), as a sync client would. */
+  info = pd_test_stat (device, "laptops/Contract.pdf", &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_test_upload (device, theirs, "laptops/Contract.pdf", info->etag, NULL, NULL,
+                                 &error));
+  g_assert_no_error (error);
+  /* Meanwhile, offline here: the contract is edited (by a second instance of this library, as
+   * the command line would while the app runs). */
+  other = pd_library_open (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_library_replace_document_pdf (other, id, edited, "edited", &error));
+  g_assert_no_error (error);
+
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.conflicts, ==, 1);
+  pd_test_assert_same_file (edited, remote);
+  items = pd_library_list_inbox (f->library, FALSE, NULL);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpstr (((PdInboxItem *) items->pdata[0])->kind, ==, "conflict");
+
+  /* Keep Both: theirs goes back to the server beside ours; the inbox is empty. */
+  g_assert_true (pd_sync_resolve (f->library, ((PdInboxItem *) items->pdata[0])->id, "both", NULL,
+                                  &error));
+  g_assert_no_error (error);
+  run_pass (f->engine);
+  pd_test_assert_same_file (edited, remote);
+  pd_test_assert_same_file (theirs, beside);
+  g_assert_cmpuint (count_inbox (f->library, "conflict"), ==, 0);
+}
+
 static void
 test_webdav_retry_after_stored (Fixture       *f,
                                 gconstpointer  data)
@@ -667,6 +724,7 @@ main (int    argc,
   ADD ("/sync/engine/folder/lost-answer-not-sent-twice", test_folder_lost_answer_not_sent_twice);
   ADD ("/sync/engine/folder/evict-and-fetch", test_folder_evict_and_fetch);
   ADD ("/sync/engine/webdav/drained-once", test_webdav_drained_once);
+  ADD ("/sync/engine/webdav/conflict-keep-both", test_webdav_conflict_keep_both);
   ADD ("/sync/engine/webdav/retry-after-stored", test_webdav_retry_after_stored);
   ADD ("/sync/engine/webdav/wrong-password", test_webdav_wrong_password);
   ADD ("/sync/engine/webdav/pinned-certificate", test_webdav_pinned_certificate);
