@@ -18,8 +18,12 @@
 #include "pd-preferences-window.h"
 #include "pd-profile.h"
 #include "pd-sync-engine.h"
+#include "pd-secret.h"
 #include "pd-sync-status.h"
 #include "pd-test-app.h"
+#include "pd-test-sync.h"
+#include "pd-test-webdav.h"
+#include "pd-webdav-connector.h"
 #include "pd-window.h"
 
 typedef struct {
@@ -415,6 +419,75 @@ test_inbox_keep_both (Fixture       *f,
   pd_test_app_screenshot (GTK_WIDGET (f->window), "inbox-empty.png");
 }
 
+/* The same against Apache's WebDAV: another device replaces the server's copy with the etag it
+ * had, while this laptop edits the document offline; the Inbox's Keep Both puts theirs beside
+ * ours on the server. */
+static void
+test_inbox_webdav_keep_both (Fixture       *f,
+                             gconstpointer  data)
+{
+  PdTestWebdav *webdav = pd_test_webdav_start (0);
+  g_autofree char *folder = g_build_filename (pd_test_webdav_get_root (webdav), "laptops", NULL);
+  g_autofree char *remote = g_build_filename (folder, "Contract.pdf", NULL);
+  g_autofree char *beside = g_build_filename (folder, "Contract (2).pdf", NULL);
+  g_autofree char *theirs = g_build_filename (g_get_user_data_dir (), "contract-theirs.pdf", NULL);
+  g_autofree char *edited = g_build_filename (g_get_user_data_dir (), "contract-ours.pdf", NULL);
+  g_autoptr(PdConnector) device = NULL;
+  g_autoptr(PdRemoteInfo) info = NULL;
+  g_autoptr(PdLibrary) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  PdSyncSummary summary;
+  GtkButton *keep_both;
+  gint64 account, id;
+
+  account = pd_library_add_account (f->library, "Cloud", "webdav", pd_test_webdav_get_uri (webdav),
+                                    PD_TEST_WEBDAV_USER, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_secret_store (account, "webdav", "Cloud", PD_TEST_WEBDAV_PASSWORD, NULL, &error));
+  g_assert_no_error (error);
+  id = make_ready (f, "Contract", "%PDF our first version", "Cloud:laptops");
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.accepted, ==, 1);
+
+  device = pd_webdav_connector_new ("Other laptop", pd_test_webdav_get_uri (webdav),
+                                    PD_TEST_WEBDAV_USER, PD_TEST_WEBDAV_PASSWORD, NULL);
+  info = pd_test_stat (device, "laptops/Contract.pdf", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (theirs, "%PDF their edit, from the other laptop", -1, &error));
+  g_assert_true (pd_test_upload (device, theirs, "laptops/Contract.pdf", info->etag, NULL, NULL,
+                                 &error));
+  g_assert_no_error (error);
+  other = pd_library_open (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (edited, "%PDF our edit", -1, &error));
+  g_assert_true (pd_library_replace_document_pdf (other, id, edited, "edited", &error));
+  g_assert_no_error (error);
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.conflicts, ==, 1);
+
+  fixture_show (f, "inbox");
+  PD_TEST_WAIT_UNTIL (pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") != NULL);
+  g_assert_nonnull (pd_test_app_find_row (GTK_WIDGET (f->window),
+                                          "“Contract” was changed in two places"));
+  pd_test_app_spin (300);
+  pd_test_app_screenshot (GTK_WIDGET (f->window), "inbox-conflict-webdav.png");
+  keep_both = pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both");
+  g_signal_emit_by_name (keep_both, "clicked");
+
+  PD_TEST_WAIT_UNTIL (journal_has (f->library, id, "conflict: both kept"));
+  PD_TEST_WAIT_UNTIL (inbox_empty_shown (f) &&
+                      pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") == NULL);
+  PD_TEST_WAIT_UNTIL (g_file_test (beside, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (beside, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "%PDF their edit, from the other laptop");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (remote, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "%PDF our edit");
+  g_clear_object (&device);
+  pd_test_webdav_stop (webdav);
+}
+
 static char *
 dup_grace (PdLibrary *library)
 {
@@ -771,6 +844,7 @@ main (int   argc,
   ADD ("/app/library/delete", test_library_delete);
   ADD ("/app/library/progress-and-eviction", test_library_progress_and_eviction);
   ADD ("/app/inbox/keep-both", test_inbox_keep_both);
+  ADD ("/app/inbox/webdav-keep-both", test_inbox_webdav_keep_both);
   ADD ("/app/preferences/grace-and-preview", test_preferences);
   ADD ("/app/preferences/test-account", test_preferences_test_account);
   ADD ("/app/window/every-button-labelled", test_every_button_labelled);
