@@ -114,6 +114,9 @@ pd_library_view_update_page (PdLibraryView *self)
     }
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->documents)) == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0)
+    /* The first rows replace the spinner at once: fading them in only delays them. */
+    gtk_stack_set_visible_child_full (self->stack, "documents", GTK_STACK_TRANSITION_TYPE_NONE);
   else
     gtk_stack_set_visible_child_name (self->stack, "documents");
 }
@@ -193,6 +196,19 @@ list_job (PdLibrary       *library,
   return TRUE;
 }
 
+/* Called on the frame after the one that showed the first rows. */
+static gboolean
+relist_after_frame_cb (GtkWidget     *widget,
+                       GdkFrameClock *clock,
+                       gpointer       user_data)
+{
+  PdLibraryView *self = PD_LIBRARY_VIEW (widget);
+
+  if (self->relist_pending && !self->listing)
+    pd_library_view_list (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -255,7 +271,11 @@ list_cb (GObject      *object,
   g_debug ("Listed %u documents", items->len);
   pd_library_view_update_page (self);
 
-  if (self->relist_pending)
+  /* On screen, the full listing waits until the first rows are drawn: the two would share the
+   * cores. (A tick callback runs only while the view is mapped.) */
+  if (self->relist_pending && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self), relist_after_frame_cb, NULL, NULL);
+  else if (self->relist_pending)
     pd_library_view_list (self);
 }
 
