@@ -16,6 +16,7 @@
 #include "pd-profile.h"
 #include "pd-scan-page.h"
 #include "pd-scan-view.h"
+#include "pd-test-scan.h"
 #include "pd-test-app.h"
 
 #define N_PAGES          20
@@ -96,76 +97,6 @@ compare_gaps (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-is_profile_button (GtkWidget     *widget,
-                   gconstpointer  title)
-{
-  GtkWidget *label;
-
-  if (!GTK_IS_TOGGLE_BUTTON (widget) || gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)) != NULL)
-    return FALSE;
-  label = gtk_widget_get_first_child (gtk_button_get_child (GTK_BUTTON (widget)));
-  return GTK_IS_LABEL (label) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), title) == 0;
-}
-
-static gboolean
-is_scan_button (GtkWidget     *widget,
-                gconstpointer  data)
-{
-  return GTK_IS_BUTTON (widget) && !GTK_IS_TOGGLE_BUTTON (widget) &&
-         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "scan.start") == 0;
-}
-
-static gboolean
-is_page_box (GtkWidget     *widget,
-             gconstpointer  data)
-{
-  /* The batch preview is the flow box whose pages can be selected; the profiles' cannot. */
-  return GTK_IS_FLOW_BOX (widget) &&
-         gtk_flow_box_get_selection_mode (GTK_FLOW_BOX (widget)) == GTK_SELECTION_SINGLE;
-}
-
-static gboolean
-scan_enabled (GtkWidget *view)
-{
-  GtkWidget *button = find_widget (view, is_scan_button, NULL);
-
-  return button != NULL && gtk_widget_is_sensitive (button);
-}
-
-static guint
-count_shown_tiles (GtkWidget *view)
-{
-  GtkWidget *box = find_widget (view, is_page_box, NULL);
-  guint n = 0;
-
-  if (box == NULL || !gtk_widget_get_mapped (box))
-    return 0;
-  while (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (box), (int) n) != NULL)
-    n++;
-  return n;
-}
-
 /* Every page has its thumbnail, its row in the library and reads Done, and the batch is over. */
 static gboolean
 all_pages_done (PdScanView *view)
@@ -227,9 +158,10 @@ test_scan_stall (void)
   pd_scan_view_set_library (PD_SCAN_VIEW (view), library);
   gtk_window_present (window);
 
-  PD_TEST_WAIT_UNTIL ((button = find_widget (view, is_profile_button, "Twenty pages")) != NULL);
+  PD_TEST_WAIT_UNTIL ((button = pd_test_scan_find_widget (view, pd_test_scan_is_profile_button,
+                                                           "Twenty pages")) != NULL);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
-  PD_TEST_WAIT_UNTIL (scan_enabled (view));
+  PD_TEST_WAIT_UNTIL (pd_test_scan_enabled (view));
   pd_test_app_spin (500);
 
   /* Scan, as the button or Ctrl+Return does, and watch the main loop until the batch is done. */
@@ -244,7 +176,7 @@ test_scan_stall (void)
     g_source_remove (timeout_id);
   g_source_remove (tick_id);
   g_assert_true (all_pages_done (PD_SCAN_VIEW (view)));
-  PD_TEST_WAIT_UNTIL (count_shown_tiles (view) == N_PAGES);
+  PD_TEST_WAIT_UNTIL (pd_test_scan_count_shown_tiles (view) == N_PAGES);
 
   g_assert_cmpuint (stalls.gaps->len, >, 0);
   g_array_sort (stalls.gaps, compare_gaps);

@@ -21,6 +21,7 @@
 #include "pd-profile.h"
 #include "pd-scan-page.h"
 #include "pd-scan-view.h"
+#include "pd-test-scan.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerPage, g_object_unref)
@@ -57,46 +58,6 @@ spin (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-is_action_button (GtkWidget     *widget,
-                  gconstpointer  action)
-{
-  return GTK_IS_BUTTON (widget) && !GTK_IS_TOGGLE_BUTTON (widget) &&
-         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
-}
-
-static gboolean
-is_profile_button (GtkWidget     *widget,
-                   gconstpointer  title)
-{
-  GtkWidget *label;
-
-  if (!GTK_IS_TOGGLE_BUTTON (widget) || gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)) != NULL)
-    return FALSE;
-  label = gtk_widget_get_first_child (gtk_button_get_child (GTK_BUTTON (widget)));
-  return GTK_IS_LABEL (label) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), title) == 0;
-}
-
 static gboolean
 is_shown_label_containing (GtkWidget     *widget,
                            gconstpointer  text)
@@ -112,49 +73,11 @@ is_type (GtkWidget     *widget,
   return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
 }
 
-static gboolean
-scan_enabled (GtkWidget *view)
-{
-  GtkWidget *button = find_widget (view, is_action_button, "scan.start");
-
-  g_assert_nonnull (button);
-  return gtk_widget_is_sensitive (button);
-}
-
-static gboolean
-is_page_box (GtkWidget     *widget,
-             gconstpointer  data)
-{
-  /* The batch preview is the flow box whose pages can be selected; the profiles' cannot. */
-  return GTK_IS_FLOW_BOX (widget) &&
-         gtk_flow_box_get_selection_mode (GTK_FLOW_BOX (widget)) == GTK_SELECTION_SINGLE;
-}
-
-static GtkFlowBox *
-page_box (GtkWidget *view)
-{
-  GtkWidget *box = find_widget (view, is_page_box, NULL);
-
-  g_assert_nonnull (box);
-  return GTK_FLOW_BOX (box);
-}
-
-static guint
-count_shown_tiles (GtkWidget *view)
-{
-  GtkFlowBox *box = page_box (view);
-  guint n = 0;
-
-  while (gtk_flow_box_get_child_at_index (box, (int) n) != NULL)
-    n++;
-  return gtk_widget_get_mapped (GTK_WIDGET (box)) ? n : 0;
-}
-
 static void
 select_tile (GtkWidget *view,
              guint      index)
 {
-  GtkFlowBox *box = page_box (view);
+  GtkFlowBox *box = pd_test_scan_page_box (view);
 
   gtk_flow_box_select_child (box, gtk_flow_box_get_child_at_index (box, (int) index));
 }
@@ -277,18 +200,18 @@ test_profile_required (void)
   g_assert_no_error (error);
 
   view = show_view (library, &window);
-  WAIT_UNTIL ((button = find_widget (view, is_profile_button, "Invoices")) != NULL);
-  WAIT_UNTIL (find_widget (view, is_shown_label_containing, "requires one") != NULL);
+  WAIT_UNTIL ((button = pd_test_scan_find_widget (view, pd_test_scan_is_profile_button, "Invoices")) != NULL);
+  WAIT_UNTIL (pd_test_scan_find_widget (view, is_shown_label_containing, "requires one") != NULL);
   /* No "Quick Scan" when a profile is required, and Scan waits for a choice. */
-  g_assert_null (find_widget (view, is_profile_button, "Quick Scan"));
+  g_assert_null (pd_test_scan_find_widget (view, pd_test_scan_is_profile_button, "Quick Scan"));
   spin (200);
-  g_assert_false (scan_enabled (view));
+  g_assert_false (pd_test_scan_enabled (view));
   save_screenshot (view, "scan-profile-required.png");
 
   /* Found again: the list is rebuilt whenever the library's profiles change. */
-  button = find_widget (view, is_profile_button, "Invoices");
+  button = pd_test_scan_find_widget (view, pd_test_scan_is_profile_button, "Invoices");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
-  g_assert_true (scan_enabled (view));
+  g_assert_true (pd_test_scan_enabled (view));
 
   close_window (window, view);
   release_library (library);
@@ -343,7 +266,7 @@ static gboolean
 action_enabled (GtkWidget  *view,
                 const char *action)
 {
-  GtkWidget *button = find_widget (view, is_action_button, action);
+  GtkWidget *button = pd_test_scan_find_widget (view, pd_test_scan_is_action_button, action);
 
   g_assert_nonnull (button);
   return gtk_widget_is_sensitive (button);
@@ -500,8 +423,8 @@ review_and_save (GtkWidget *view,
   g_assert_cmpint (pending->state, ==, PD_DOC_STATE_PROCESSING);
   g_assert_null (pending->pdf_path);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save 1 Document?");
-  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_row_titled, pending->name));
-  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_row_subtitled, subtitle));
+  g_assert_nonnull (pd_test_scan_find_widget (GTK_WIDGET (dialog), is_row_titled, pending->name));
+  g_assert_nonnull (pd_test_scan_find_widget (GTK_WIDGET (dialog), is_row_subtitled, subtitle));
   /* A new batch waits until this one is saved. */
   g_assert_false (action_enabled (view, "scan.start"));
   spin (200);
@@ -509,7 +432,7 @@ review_and_save (GtkWidget *view,
 
   /* Keep Reviewing: the batch waits, Save stays on the page. */
   {
-    GtkWidget *keep = find_widget (GTK_WIDGET (dialog), is_button_labelled, "_Keep Reviewing");
+    GtkWidget *keep = pd_test_scan_find_widget (GTK_WIDGET (dialog), is_button_labelled, "_Keep Reviewing");
 
     g_assert_nonnull (keep);
     g_signal_emit_by_name (keep, "clicked");
@@ -523,7 +446,7 @@ review_and_save (GtkWidget *view,
   g_assert_true (action_enabled (view, "scan.save"));
   g_assert_true (gtk_widget_activate_action (view, "scan.save", NULL));
   WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 60000);
-  WAIT_UNTIL (find_widget (view, is_shown_label_containing, "Saved") != NULL);
+  WAIT_UNTIL (pd_test_scan_find_widget (view, is_shown_label_containing, "Saved") != NULL);
   g_assert_false (action_enabled (view, "scan.save"));
 
   documents = pd_scan_view_get_documents (PD_SCAN_VIEW (view));
@@ -545,7 +468,7 @@ review_and_save (GtkWidget *view,
     poppler_page_get_size (last, &w, &h);
     g_assert_cmpfloat (w, >, h);
   }
-  WAIT_UNTIL (count_shown_tiles (view) == n_pages);
+  WAIT_UNTIL (pd_test_scan_count_shown_tiles (view) == n_pages);
   return filed->id;
 }
 
@@ -570,15 +493,15 @@ test_scan_and_edit (void)
   g_assert_no_error (error);
 
   view = show_view (library, &window);
-  WAIT_UNTIL (find_widget (view, is_profile_button, "Quick Scan") != NULL);
-  WAIT_UNTIL (scan_enabled (view));
+  WAIT_UNTIL (pd_test_scan_find_widget (view, pd_test_scan_is_profile_button, "Quick Scan") != NULL);
+  WAIT_UNTIL (pd_test_scan_enabled (view));
   save_screenshot (view, "scan-ready.png");
 
   /* The demo scanner: six pages, each with a thumbnail, every state reaching Done. */
   g_assert_true (gtk_widget_activate_action (view, "scan.start", NULL));
   WAIT_UNTIL (pd_scan_view_get_busy (PD_SCAN_VIEW (view)));
   WAIT_UNTIL_MS (all_pages_done (PD_SCAN_VIEW (view), 6), SCAN_TIMEOUT_MS);
-  WAIT_UNTIL (count_shown_tiles (view) == 6);
+  WAIT_UNTIL (pd_test_scan_count_shown_tiles (view) == 6);
   document_id = review_and_save (view, library, 6);
   documents = pd_scan_view_get_documents (PD_SCAN_VIEW (view));
   g_assert_cmpuint (documents->len, ==, 1);
@@ -608,9 +531,9 @@ test_scan_and_edit (void)
   /* Delete page 2 and undo: the tile comes back and the library never lost it. */
   select_tile (view, 1);
   g_assert_true (gtk_widget_activate_action (view, "scan.delete-page", NULL));
-  g_assert_cmpuint (count_shown_tiles (view), ==, 5);
+  g_assert_cmpuint (pd_test_scan_count_shown_tiles (view), ==, 5);
   g_assert_true (gtk_widget_activate_action (view, "scan.undo-delete", NULL));
-  g_assert_cmpuint (count_shown_tiles (view), ==, 6);
+  g_assert_cmpuint (pd_test_scan_count_shown_tiles (view), ==, 6);
   spin (200);
   g_assert_cmpint (page_id_at (library, document_id, 1, &n_pages), ==, second_id);
   g_assert_cmpuint (n_pages, ==, 6);
@@ -623,7 +546,7 @@ test_scan_and_edit (void)
     g_assert_true (gtk_widget_activate_action (view, "scan.delete-page", NULL));
     pd_scan_view_commit_pending_edits (PD_SCAN_VIEW (view));
     WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 30000);
-    WAIT_UNTIL (count_shown_tiles (view) == 5);
+    WAIT_UNTIL (pd_test_scan_count_shown_tiles (view) == 5);
     g_assert_cmpint (page_id_at (library, document_id, 1, &n_pages), ==, third_id);
     g_assert_cmpuint (n_pages, ==, 5);
     pdf = open_pdf (library, document_id);
@@ -641,11 +564,12 @@ test_scan_and_edit (void)
 
   /* The viewer, then the word overlay. */
   {
-    GtkFlowBox *box = page_box (view);
+    GtkFlowBox *box = pd_test_scan_page_box (view);
     PdPageViewer *viewer;
 
     g_signal_emit_by_name (box, "child-activated", gtk_flow_box_get_child_at_index (box, 0));
-    viewer = PD_PAGE_VIEWER (find_widget (view, is_type, GSIZE_TO_POINTER (PD_TYPE_PAGE_VIEWER)));
+    viewer = PD_PAGE_VIEWER (pd_test_scan_find_widget (view, is_type,
+                                                       GSIZE_TO_POINTER (PD_TYPE_PAGE_VIEWER)));
     WAIT_UNTIL (pd_page_viewer_is_loaded (viewer) && gtk_widget_get_mapped (GTK_WIDGET (viewer)));
     spin (200);
     g_assert_cmpuint (pd_page_viewer_get_n_words_drawn (viewer), ==, 0);
@@ -670,7 +594,7 @@ test_scan_and_edit (void)
       g_assert_true (gtk_widget_activate_action (view, "scan.rescan-page", NULL));
       g_assert_true (pd_scan_view_get_busy (PD_SCAN_VIEW (view)));
       WAIT_UNTIL_MS (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)), 60000);
-      g_assert_null (find_widget (view, is_shown_label_containing, "Went Wrong"));
+      g_assert_null (pd_test_scan_find_widget (view, is_shown_label_containing, "Went Wrong"));
 
       rescanned = pd_library_get_page (library, third_id, NULL);
       g_assert_nonnull (rescanned);
@@ -691,13 +615,15 @@ test_scan_and_edit (void)
   }
 
   /* A jammed feeder: a specific message with what to do; the batch's pages stay. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (view, is_profile_button, "Jammed feeder")), TRUE);
-  WAIT_UNTIL (scan_enabled (view));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (pd_test_scan_find_widget (
+                                  view, pd_test_scan_is_profile_button, "Jammed feeder")),
+                                TRUE);
+  WAIT_UNTIL (pd_test_scan_enabled (view));
   g_assert_true (gtk_widget_activate_action (view, "scan.start", NULL));
-  WAIT_UNTIL_MS (find_widget (view, is_shown_label_containing, "Paper Jam") != NULL, 30000);
-  WAIT_UNTIL (find_widget (view, is_shown_label_containing, "Clear the jam") != NULL);
+  WAIT_UNTIL_MS (pd_test_scan_find_widget (view, is_shown_label_containing, "Paper Jam") != NULL, 30000);
+  WAIT_UNTIL (pd_test_scan_find_widget (view, is_shown_label_containing, "Clear the jam") != NULL);
   WAIT_UNTIL (!pd_scan_view_get_busy (PD_SCAN_VIEW (view)));
-  g_assert_cmpuint (count_shown_tiles (view), ==, 5);
+  g_assert_cmpuint (pd_test_scan_count_shown_tiles (view), ==, 5);
   page_id_at (library, document_id, 0, &n_pages);
   g_assert_cmpuint (n_pages, ==, 5);
   spin (400);
@@ -798,7 +724,7 @@ static gboolean
 device_listed (GtkWidget  *view,
                const char *label)
 {
-  AdwComboRow *row = ADW_COMBO_ROW (find_widget (view, is_type,
+  AdwComboRow *row = ADW_COMBO_ROW (pd_test_scan_find_widget (view, is_type,
                                                  GSIZE_TO_POINTER (ADW_TYPE_COMBO_ROW)));
   GListModel *model = row != NULL ? adw_combo_row_get_model (row) : NULL;
 
