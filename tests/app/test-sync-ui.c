@@ -358,29 +358,17 @@ inbox_empty_shown (Fixture *f)
   return page != NULL && g_strcmp0 (adw_status_page_get_title (page), "Nothing Needs You") == 0;
 }
 
+/* Offline here, the document is edited through a second instance of the library (as the
+ * command line would while the app runs); the next pass finds the server's copy changed too. */
 static void
-test_inbox_keep_both (Fixture       *f,
-                      gconstpointer  data)
+edit_offline_then_sync (Fixture    *f,
+                        gint64      id,
+                        const char *edited)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(PdLibrary) other = NULL;
-  g_autofree char *remote = g_build_filename (f->share, "Contract.pdf", NULL);
-  g_autofree char *kept = g_build_filename (f->share, "Contract (2).pdf", NULL);
-  g_autofree char *edited = g_build_filename (g_get_user_data_dir (), "contract-v2.pdf", NULL);
-  g_autofree char *contents = NULL;
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
   PdSyncSummary summary;
-  GtkButton *keep_both;
-  gint64 id;
 
-  id = make_ready (f, "Contract", "%PDF our first version", "Share:");
-  summary = run_pass (f->engine);
-  g_assert_cmpuint (summary.accepted, ==, 1);
-
-  /* Someone changes the server's copy while the document is edited here, through a second
-   * library instance as another program would. */
-  g_usleep (1100 * 1000);  /* a different mtime, so a different etag */
-  g_assert_true (g_file_set_contents (remote, "%PDF their edit", -1, &error));
   other = pd_library_open (f->dir, &error);
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (edited, "%PDF our edit", -1, &error));
@@ -388,7 +376,15 @@ test_inbox_keep_both (Fixture       *f,
   g_assert_no_error (error);
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.conflicts, ==, 1);
+}
 
+/* The Inbox explains the conflict (a screenshot named @screenshot), Keep Both settles it: the
+ * journal says so and the inbox empties. */
+static void
+keep_both_from_inbox (Fixture    *f,
+                      gint64      id,
+                      const char *screenshot)
+{
   fixture_show (f, "inbox");
   PD_TEST_WAIT_UNTIL (pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") != NULL);
   g_assert_nonnull (pd_test_app_find_row (GTK_WIDGET (f->window),
@@ -397,16 +393,38 @@ test_inbox_keep_both (Fixture       *f,
   /* The Inbox page carries the count. */
   PD_TEST_WAIT_UNTIL (pd_sync_status_get_inbox_count (f->status) == 1);
   pd_test_app_spin (300);
-  pd_test_app_screenshot (GTK_WIDGET (f->window), "inbox-conflict.png");
+  pd_test_app_screenshot (GTK_WIDGET (f->window), screenshot);
 
-  keep_both = pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both");
-  g_signal_emit_by_name (keep_both, "clicked");
-
-  /* Both are on the server: ours under its name, theirs beside it; the journal says so, and
-   * the inbox is empty. */
+  g_signal_emit_by_name (pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both"), "clicked");
   PD_TEST_WAIT_UNTIL (journal_has (f->library, id, "conflict: both kept"));
   PD_TEST_WAIT_UNTIL (inbox_empty_shown (f) &&
                       pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") == NULL);
+}
+
+static void
+test_inbox_keep_both (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *remote = g_build_filename (f->share, "Contract.pdf", NULL);
+  g_autofree char *kept = g_build_filename (f->share, "Contract (2).pdf", NULL);
+  g_autofree char *edited = g_build_filename (g_get_user_data_dir (), "contract-v2.pdf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  PdSyncSummary summary;
+  gint64 id;
+
+  id = make_ready (f, "Contract", "%PDF our first version", "Share:");
+  summary = run_pass (f->engine);
+  g_assert_cmpuint (summary.accepted, ==, 1);
+
+  /* Someone changes the server's copy while the document is edited here. */
+  g_usleep (1100 * 1000);  /* a different mtime, so a different etag */
+  g_assert_true (g_file_set_contents (remote, "%PDF their edit", -1, &error));
+  edit_offline_then_sync (f, id, edited);
+
+  /* Both are on the server: ours under its name, theirs beside it. */
+  keep_both_from_inbox (f, id, "inbox-conflict.png");
   g_assert_true (g_file_get_contents (kept, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "%PDF their edit");
   g_clear_pointer (&contents, g_free);
@@ -434,11 +452,9 @@ test_inbox_webdav_keep_both (Fixture       *f,
   g_autofree char *edited = g_build_filename (g_get_user_data_dir (), "contract-ours.pdf", NULL);
   g_autoptr(PdConnector) device = NULL;
   g_autoptr(PdRemoteInfo) info = NULL;
-  g_autoptr(PdLibrary) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   PdSyncSummary summary;
-  GtkButton *keep_both;
   gint64 account, id;
 
   account = pd_library_add_account (f->library, "Cloud", "webdav", pd_test_webdav_get_uri (webdav),
@@ -458,26 +474,9 @@ test_inbox_webdav_keep_both (Fixture       *f,
   g_assert_true (pd_test_upload (device, theirs, "laptops/Contract.pdf", info->etag, NULL, NULL,
                                  &error));
   g_assert_no_error (error);
-  other = pd_library_open (f->dir, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_set_contents (edited, "%PDF our edit", -1, &error));
-  g_assert_true (pd_library_replace_document_pdf (other, id, edited, "edited", &error));
-  g_assert_no_error (error);
-  summary = run_pass (f->engine);
-  g_assert_cmpuint (summary.conflicts, ==, 1);
+  edit_offline_then_sync (f, id, edited);
 
-  fixture_show (f, "inbox");
-  PD_TEST_WAIT_UNTIL (pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") != NULL);
-  g_assert_nonnull (pd_test_app_find_row (GTK_WIDGET (f->window),
-                                          "“Contract” was changed in two places"));
-  pd_test_app_spin (300);
-  pd_test_app_screenshot (GTK_WIDGET (f->window), "inbox-conflict-webdav.png");
-  keep_both = pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both");
-  g_signal_emit_by_name (keep_both, "clicked");
-
-  PD_TEST_WAIT_UNTIL (journal_has (f->library, id, "conflict: both kept"));
-  PD_TEST_WAIT_UNTIL (inbox_empty_shown (f) &&
-                      pd_test_app_find_button (GTK_WIDGET (f->window), "Keep Both") == NULL);
+  keep_both_from_inbox (f, id, "inbox-conflict-webdav.png");
   PD_TEST_WAIT_UNTIL (g_file_test (beside, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_get_contents (beside, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "%PDF their edit, from the other laptop");
