@@ -691,12 +691,11 @@ test_whole_path (void)
           /* A kill may lose the page being read, never one already saved (a batch holding
            * only a separator sheet is removed on purpose, and the journal says so). */
           g_assert_cmpuint (s.captured + s.discarded, >=, last_captured);
-          /* Stuck: no page saved and no document finished while work remains (pages to read,
-           * or a finish that writes a long PDF under a sanitizer, killed before its end as
-           * surely as a page being read is). Pages read along the way do not count: a resume
+          /* Stuck: no page saved and no document finished, though work remains (pages to scan
+           * or read, or a finish that writes a long PDF under a sanitizer, killed before its end
+           * as surely as a page being read is). Pages read along the way do not count: a resume
            * that reads a few pages and is killed again would never get further. */
-          if (s.captured + s.discarded == last_captured && s.unfinished >= last_unfinished &&
-              (s.unread_pages > 0 || s.unfinished > 0))
+          if (s.captured + s.discarded == last_captured && s.unfinished >= last_unfinished)
             consecutive++;
           else
             consecutive = 0;
