@@ -73,6 +73,12 @@ for path in sys.argv[1:]:
             skipped += 1
         else:
             failed += 1
+            # Repeated just above the closing line, where a reader of the end of the log sees it.
+            run = json.loads(line)
+            tail = (run.get("stdout") or "").strip().splitlines()[-12:]
+            print(f"FAILED {run.get('name')} ({run.get('result')}) in {path}:", file=sys.stderr)
+            for text in tail:
+                print(f"    {text[:200]}", file=sys.stderr)
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 }

@@ -24,6 +24,8 @@ struct _PdFaultProxy
 
   /* guarded by lock */
   GMutex        lock;
+  GCond         idle;           /* signalled when in_flight drops to 0 */
+  guint         in_flight;      /* requests read and not answered or dropped yet */
   GPtrArray    *threads;        /* GThread, one per client connection */
   GHashTable   *seen;           /* "METHOD path" -> times seen */
   GString      *log;
@@ -131,6 +133,15 @@ conn_read_head (Conn         *conn,
       if (conn->buffer->len > MAX_HEADER_BYTES || !conn_read_more (conn, cancellable))
         return NULL;
     }
+}
+
+/* Waits for the first byte of the next request; FALSE when the connection ends first. A kept-
+ * alive connection waiting here is idle, not a request in flight. */
+static gboolean
+conn_wait_request (Conn         *conn,
+                   GCancellable *cancellable)
+{
+  return conn->buffer->len > 0 || conn_read_more (conn, cancellable);
 }
 
 /* Takes @len bytes of body from the connection, or NULL if it ends first. */
@@ -421,8 +432,24 @@ client_thread (gpointer data)
   PdFaultProxy *proxy = g_object_get_data (G_OBJECT (data), "pd-proxy");
   g_autoptr(Conn) client = conn_new (data);
 
-  while (!g_cancellable_is_cancelled (proxy->cancellable) && serve_request (proxy, client))
-    ;
+  for (;;)
+    {
+      gboolean more;
+
+      if (g_cancellable_is_cancelled (proxy->cancellable) ||
+          !conn_wait_request (client, proxy->cancellable))
+        break;
+      g_mutex_lock (&proxy->lock);
+      proxy->in_flight++;
+      g_mutex_unlock (&proxy->lock);
+      more = serve_request (proxy, client);
+      g_mutex_lock (&proxy->lock);
+      if (--proxy->in_flight == 0)
+        g_cond_broadcast (&proxy->idle);
+      g_mutex_unlock (&proxy->lock);
+      if (!more)
+        break;
+    }
   return NULL;
 }
 
@@ -465,6 +492,7 @@ pd_fault_proxy_new (guint16 upstream_port,
   proxy->seed = seed;
   proxy->cancellable = g_cancellable_new ();
   g_mutex_init (&proxy->lock);
+  g_cond_init (&proxy->idle);
   proxy->threads = g_ptr_array_new ();
   proxy->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   proxy->log = g_string_new (NULL);
@@ -505,7 +533,21 @@ pd_fault_proxy_free (PdFaultProxy *proxy)
   g_strfreev (proxy->methods);
   g_free (proxy->hold_method);
   g_mutex_clear (&proxy->lock);
+  g_cond_clear (&proxy->idle);
   g_free (proxy);
+}
+
+gboolean
+pd_fault_proxy_wait_idle (PdFaultProxy *proxy,
+                          guint         timeout_ms)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&proxy->lock);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (proxy->in_flight > 0)
+    if (!g_cond_wait_until (&proxy->idle, &proxy->lock, end))
+      return proxy->in_flight == 0;
+  return TRUE;
 }
 
 guint16

@@ -30,6 +30,10 @@ PdFaultProxy *pd_fault_proxy_new            (guint16       upstream_port,
                                              guint32       seed);
 void          pd_fault_proxy_free           (PdFaultProxy *proxy);
 guint16       pd_fault_proxy_get_port       (PdFaultProxy *proxy);
+/* Waits until no request is being handled: one whose client has gone (a killed process) may
+ * still be delayed and then forwarded. FALSE if that takes longer than @timeout_ms. */
+gboolean      pd_fault_proxy_wait_idle      (PdFaultProxy *proxy,
+                                             guint         timeout_ms);
 
 /* Probability (0..1) that a request gets a fault, chosen evenly among the enabled ones. Only
  * requests whose method is in @methods (space-separated, NULL: all) are faulted. */

@@ -354,6 +354,10 @@ test_folder_evict_and_fetch (Fixture       *f,
   g_autoptr(PdSyncState) back = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *stale_thumbnail = NULL;
+  g_autofree char *versions = NULL;
+  const char *stale_versions[] = { "0b2f.pd-compare", "0b2f.pd-compare.part-QW12ER",
+                                   "0b2f-1.pdf.part-TY34UI" };
+  g_autofree char *kept_version = NULL;
   PdSyncSummary summary;
   gint64 id;
 
@@ -388,11 +392,30 @@ test_folder_evict_and_fetch (Fixture       *f,
     stale_thumbnail = g_build_filename (dir, "dead.png.part-AB12CD", NULL);
     g_assert_true (g_file_set_contents (stale_thumbnail, "PNG, half", -1, &error));
   }
+  /* In versions: a comparison copy and two downloads a killed process left (they go), and a
+   * kept version of a conflict (it stays). */
+  versions = g_build_filename (pd_library_get_dir (f->library), "versions", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (versions, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (stale_versions); i++)
+    {
+      g_autofree char *path = g_build_filename (versions, stale_versions[i], NULL);
+
+      g_assert_true (g_file_set_contents (path, "%PDF-1.7 half", -1, &error));
+    }
+  kept_version = g_build_filename (versions, "0b2f-1.pdf", NULL);
+  g_assert_true (g_file_set_contents (kept_version, "%PDF-1.7 theirs", -1, &error));
 
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.accepted, ==, 1);
   g_assert_cmpuint (summary.evicted, ==, 1);
   g_assert_false (g_file_test (stale_thumbnail, G_FILE_TEST_EXISTS));
+  for (guint i = 0; i < G_N_ELEMENTS (stale_versions); i++)
+    {
+      g_autofree char *path = g_build_filename (versions, stale_versions[i], NULL);
+
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    }
+  g_assert_true (g_file_test (kept_version, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (state->pdf_path, G_FILE_TEST_EXISTS));
   g_clear_pointer (&state, pd_sync_state_free);
   state = pd_library_get_sync_state (f->library, id, NULL);

@@ -32,6 +32,7 @@
 #define DEFAULT_GRACE_HOURS      24.0
 #define ROUTING_TEXT_LINES       3
 #define ROUTING_TEXT_CHARS       200
+#define COMPARE_SUFFIX           ".pd-compare"
 
 struct _PdSyncEngine
 {
@@ -49,7 +50,7 @@ struct _PdSyncEngine
   gboolean         pass_running;     /* main context only */
   gboolean         pass_again;
   gint             paused;           /* atomic */
-  gboolean         swept_evicted;    /* leftovers of evicted documents removed (pass thread) */
+  gboolean         swept;            /* sweep_once () done (pass thread) */
 
   guint            max_attempts;
   guint            max_per_account;
@@ -444,7 +445,7 @@ remote_has_our_bytes (AccountWork        *work,
                       gboolean           *same,
                       GError            **error)
 {
-  g_autofree char *name = g_strdup_printf ("%s.pd-compare", state->uuid);
+  g_autofree char *name = g_strconcat (state->uuid, COMPARE_SUFFIX, NULL);
   g_autofree char *path = g_build_filename (work->versions_dir, name, NULL);
   g_autoptr(PdRemoteInfo) info = NULL;
   g_autofree char *ours = NULL;
@@ -975,27 +976,50 @@ evict (PdSyncEngine *self)
       remove_local_files (self->library, state);
       evicted++;
     }
-  /* Once per process: documents marked evicted whose files a crash left behind (marked, then
-   * killed before the files went; the PDF goes last, so it tells), and thumbnails a crash cut
-   * short while they were written (temporaries no live writer holds). */
-  if (!self->swept_evicted)
-    {
-      g_autofree char *thumbnails = pd_thumbnail_dup_dir (self->library);
-
-      self->swept_evicted = TRUE;
-      pd_fs_remove_stale_temporaries (thumbnails);
-      g_clear_pointer (&states, g_ptr_array_unref);
-      states = pd_library_list_evicted (self->library, NULL);
-      for (guint i = 0; states != NULL && i < states->len; i++)
-        {
-          const PdSyncState *state = states->pdata[i];
-
-          if (state->pdf_path != NULL && g_file_test (state->pdf_path, G_FILE_TEST_EXISTS))
-            remove_local_files (self->library, state);
-        }
-    }
   return evicted;
 }
+
+/* Once per process, before its first pass: what a process killed earlier left behind.
+ * - Documents marked evicted whose files stayed (marked, then killed before the files went; the
+ *   PDF goes last, so it tells).
+ * - Thumbnails and downloads cut short while they were written (temporaries no live writer
+ *   holds).
+ * - The copies remote_has_our_bytes () takes to compare a server's file with ours. Another
+ *   process syncing this library at this very moment may lose its copy; its comparison then
+ *   fails as a transient error and is simply tried again. */
+static void
+sweep_once (PdSyncEngine *self,
+            const char   *versions_dir)
+{
+  g_autofree char *thumbnails = NULL;
+  g_autoptr(GPtrArray) states = NULL;
+  g_autoptr(GDir) versions = NULL;
+  const char *name;
+
+  if (self->swept)
+    return;
+  self->swept = TRUE;
+  thumbnails = pd_thumbnail_dup_dir (self->library);
+  pd_fs_remove_stale_temporaries (thumbnails);
+  pd_fs_remove_stale_temporaries (versions_dir);
+  versions = g_dir_open (versions_dir, 0, NULL);
+  while (versions != NULL && (name = g_dir_read_name (versions)) != NULL)
+    if (g_str_has_suffix (name, COMPARE_SUFFIX))
+      {
+        g_autofree char *path = g_build_filename (versions_dir, name, NULL);
+
+        g_unlink (path);
+      }
+  states = pd_library_list_evicted (self->library, NULL);
+  for (guint i = 0; states != NULL && i < states->len; i++)
+    {
+      const PdSyncState *state = states->pdata[i];
+
+      if (state->pdf_path != NULL && g_file_test (state->pdf_path, G_FILE_TEST_EXISTS))
+        remove_local_files (self->library, state);
+    }
+}
+
 
 static void
 run_pass_thread (GTask        *task,
@@ -1029,6 +1053,7 @@ run_pass_thread (GTask        *task,
 
   grace_us = read_grace_us (self->library);
   versions_dir = g_build_filename (pd_library_get_dir (self->library), "versions", NULL);
+  sweep_once (self, versions_dir);
   if (due->len > 0 && !pd_fs_ensure_private_dir (versions_dir, &error))
     {
       g_warning ("%s", error->message);
