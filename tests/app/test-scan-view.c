@@ -538,6 +538,26 @@ test_scan_and_edit (void)
   g_assert_cmpint (page_id_at (library, document_id, 1, &n_pages), ==, second_id);
   g_assert_cmpuint (n_pages, ==, 6);
 
+  /* Two pages deleted in a row share one toast, and one Undo brings both back in their places:
+   * the second Delete needs no wait, and the next page is selected for it. */
+  select_tile (view, 1);
+  g_assert_true (gtk_widget_activate_action (view, "scan.delete-page", NULL));
+  g_assert_true (gtk_widget_activate_action (view, "scan.delete-page", NULL));
+  g_assert_cmpuint (pd_test_scan_count_shown_tiles (view), ==, 4);
+  WAIT_UNTIL (pd_test_scan_find_widget (view, is_shown_label_containing, "2 pages deleted") != NULL);
+  g_assert_true (gtk_widget_activate_action (view, "scan.undo-delete", NULL));
+  g_assert_cmpuint (pd_test_scan_count_shown_tiles (view), ==, 6);
+  spin (200);
+  g_assert_cmpint (page_id_at (library, document_id, 1, &n_pages), ==, second_id);
+  g_assert_cmpint (page_id_at (library, document_id, 2, NULL), ==, third_id);
+  g_assert_cmpuint (n_pages, ==, 6);
+  {
+    g_autoptr(PdScanPage) restored = g_list_model_get_item (
+      G_LIST_MODEL (pd_scan_view_get_pages (PD_SCAN_VIEW (view))), 2);
+
+    g_assert_cmpint (restored->page_id, ==, third_id);
+  }
+
   /* Delete it for real: once the toast goes, the library and the PDF have five pages. */
   {
     g_autoptr(PopplerDocument) pdf = NULL;

@@ -61,8 +61,7 @@ struct _PdScanView
   GPtrArray       *documents;       /* PdDocument: what the last batch became */
   GQueue           edits;           /* PdPageEdit *, applied one at a time */
   GHashTable      *refreshing;      /* document id -> 1 in flight, 2 in flight and again */
-  PdScanPage      *pending_delete;  /* hidden, waiting for its toast to go */
-  guint            pending_delete_position;
+  GPtrArray       *pending_deletes; /* PendingDelete: hidden, waiting for their toast to go */
   AdwToast        *delete_toast;
   guint            device_timer;
   gint64           viewer_page_id;
@@ -86,6 +85,29 @@ struct _PdScanView
 };
 
 G_DEFINE_FINAL_TYPE (PdScanView, pd_scan_view, ADW_TYPE_BIN)
+
+/* A deleted page the undo toast can still bring back, and where its tile was. */
+typedef struct {
+  PdScanPage *page;
+  guint       position;
+} PendingDelete;
+
+static void
+pending_delete_free (PendingDelete *pending)
+{
+  g_object_unref (pending->page);
+  g_free (pending);
+}
+
+static gboolean
+pd_scan_view_is_pending_delete (PdScanView *self,
+                                gint64      page_id)
+{
+  for (guint i = 0; i < self->pending_deletes->len; i++)
+    if (((PendingDelete *) g_ptr_array_index (self->pending_deletes, i))->page->page_id == page_id)
+      return TRUE;
+  return FALSE;
+}
 
 enum {
   PROP_0,
@@ -226,15 +248,15 @@ pd_scan_view_update_actions_now (PdScanView *self)
                                  !self->save_requested && !self->plan_empty);
   gtk_widget_action_set_enabled (widget, "scan.rotate-right", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.rotate-left", editable && page->state == PD_SCAN_PAGE_DONE);
-  gtk_widget_action_set_enabled (widget, "scan.delete-page", editable && self->pending_delete == NULL);
+  gtk_widget_action_set_enabled (widget, "scan.delete-page", editable);
   gtk_widget_action_set_enabled (widget, "scan.toggle-blank", editable && page->state == PD_SCAN_PAGE_DONE);
   gtk_widget_action_set_enabled (widget, "scan.move-page-back", editable && page->index > 0);
   gtk_widget_action_set_enabled (widget, "scan.move-page-forward", editable);
-  gtk_widget_action_set_enabled (widget, "scan.undo-delete", self->pending_delete != NULL);
+  gtk_widget_action_set_enabled (widget, "scan.undo-delete", self->pending_deletes->len > 0);
 
   /* A new scan of a page needs the scanner, which a batch or another re-scan is using. */
   gtk_widget_action_set_enabled (widget, "scan.rescan-page",
-                                 editable && self->rescan_page_id == 0 && self->pending_delete != page &&
+                                 editable && self->rescan_page_id == 0 &&
                                  (has_device || (self->profile != NULL && self->profile->device != NULL)));
   {
     g_autoptr(PdScanPage) shown = pd_scan_view_find_page_by_id (self, self->viewer_page_id);
@@ -747,7 +769,7 @@ refresh_cb (GObject      *object,
             gboolean is_changed;
 
             /* A page still waiting for its undo toast stays hidden. */
-            if (self->pending_delete != NULL && self->pending_delete->page_id == row->id)
+            if (pd_scan_view_is_pending_delete (self, row->id))
               continue;
             for (guint k = 0; k < items->len && page == NULL; k++)
               {
@@ -1297,7 +1319,7 @@ static gboolean
 pd_scan_view_edits_pending (PdScanView *self)
 {
   return self->editing || !g_queue_is_empty (&self->edits) || self->replanning ||
-         self->pending_delete != NULL || self->rescan_page_id != 0;
+         self->pending_deletes->len > 0 || self->rescan_page_id != 0;
 }
 
 static void
@@ -1594,7 +1616,7 @@ edit_cb (GObject      *object,
       {
         g_autoptr(PdScanPage) item = g_list_model_get_item (G_LIST_MODEL (self->pages), i);
 
-        if (item->page_id == edit->page_id || (self->pending_delete == NULL && edit->kind == PD_PAGE_EDIT_DELETE))
+        if (item->page_id == edit->page_id || (self->pending_deletes->len == 0 && edit->kind == PD_PAGE_EDIT_DELETE))
           {
             pd_scan_view_refresh_document (self, item->document_id);
             break;
@@ -1687,17 +1709,23 @@ pd_scan_view_page_action (GtkWidget  *widget,
     }
 }
 
-/* Deleting: the tile goes at once, the library change only when the undo toast has gone. */
+/* Deleting: the tile goes at once, the library change only when the undo toast has gone. Pages
+ * deleted while the toast shows join it ("3 pages deleted"), and Undo brings them all back, so
+ * clearing several blank pages needs neither a wait nor one toast each. */
 static void
 delete_toast_dismissed_cb (AdwToast   *toast,
                            PdScanView *self)
 {
-  g_autoptr(PdScanPage) page = g_steal_pointer (&self->pending_delete);
+  g_autoptr(GPtrArray) deleted = NULL;
 
-  if (self->delete_toast == toast)
-    self->delete_toast = NULL;
-  if (page != NULL)
-    pd_scan_view_queue_edit (self, PD_PAGE_EDIT_DELETE, page, 0);
+  if (self->delete_toast != toast)
+    return;
+  self->delete_toast = NULL;
+  deleted = g_steal_pointer (&self->pending_deletes);
+  self->pending_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_delete_free);
+  for (guint i = 0; i < deleted->len; i++)
+    pd_scan_view_queue_edit (self, PD_PAGE_EDIT_DELETE,
+                             ((PendingDelete *) g_ptr_array_index (deleted, i))->page, 0);
   pd_scan_view_update_actions (self);
 }
 
@@ -1718,26 +1746,51 @@ pd_scan_view_delete_action (GtkWidget  *widget,
   PdScanView *self = PD_SCAN_VIEW (widget);
   g_autoptr(PdScanPage) page = pd_scan_view_get_current_page (self);
   g_autofree char *title = NULL;
-  AdwToast *toast;
+  PendingDelete *pending;
   guint position;
+  guint n;
 
-  if (page == NULL || page->page_id <= 0 || self->pending_delete != NULL)
+  if (page == NULL || page->page_id <= 0)
     return;
   if (!g_list_store_find (self->pages, page, &position))
     return;
-  self->pending_delete = g_object_ref (page);
-  self->pending_delete_position = position;
+  pending = g_new0 (PendingDelete, 1);
+  pending->page = g_object_ref (page);
+  pending->position = position;
+  g_ptr_array_add (self->pending_deletes, pending);
   g_list_store_remove (self->pages, position);
   pd_scan_view_renumber (self, page->document_id);
+  /* The next page takes the place of the one deleted, ready to be deleted too. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
+  if (n > 0)
+    gtk_flow_box_select_child (self->page_box,
+                               gtk_flow_box_get_child_at_index (self->page_box,
+                                                                (int) MIN (position, n - 1)));
 
-  title = g_strdup_printf (_("Page %u deleted"), page->index + 1);
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_action_name (toast, "scan.undo-delete");
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), self, 0);
-  self->delete_toast = toast;
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  n = self->pending_deletes->len;
+  if (n == 1)
+    title = g_strdup_printf (_("Page %u deleted"), page->index + 1);
+  else
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u page deleted", "%u pages deleted", n),
+                             n);
+  if (self->delete_toast != NULL)
+    {
+      /* Changed in place: a new toast for each page would replace the shown one, and fast
+       * replacements are what libadwaita 1.2's toast animations handle worst. */
+      adw_toast_set_title (self->delete_toast, title);
+    }
+  else
+    {
+      AdwToast *toast = adw_toast_new (title);
+
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "scan.undo-delete");
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      g_signal_connect_object (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), self,
+                               0);
+      self->delete_toast = toast;
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
   pd_scan_view_update_actions (self);
 }
 
@@ -1747,16 +1800,25 @@ pd_scan_view_undo_delete_action (GtkWidget  *widget,
                                  GVariant   *param)
 {
   PdScanView *self = PD_SCAN_VIEW (widget);
-  g_autoptr(PdScanPage) page = g_steal_pointer (&self->pending_delete);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
+  g_autoptr(GPtrArray) deleted = NULL;
+  guint first = G_MAXUINT;
 
-  if (page == NULL)
+  if (self->pending_deletes->len == 0)
     return;
-  g_list_store_insert (self->pages, MIN (self->pending_delete_position, n), page);
-  pd_scan_view_renumber (self, page->document_id);
+  deleted = g_steal_pointer (&self->pending_deletes);
+  self->pending_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_delete_free);
+  /* Last deleted first: each goes back where it was when it went. */
+  for (guint i = deleted->len; i-- > 0;)
+    {
+      PendingDelete *pending = g_ptr_array_index (deleted, i);
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->pages));
+
+      first = MIN (pending->position, n);
+      g_list_store_insert (self->pages, first, pending->page);
+      pd_scan_view_renumber (self, pending->page->document_id);
+    }
   gtk_flow_box_select_child (self->page_box,
-                             gtk_flow_box_get_child_at_index (self->page_box,
-                                                              (int) MIN (self->pending_delete_position, n)));
+                             gtk_flow_box_get_child_at_index (self->page_box, (int) first));
   if (self->delete_toast != NULL)
     {
       AdwToast *toast = g_steal_pointer (&self->delete_toast);
@@ -1988,14 +2050,17 @@ pd_scan_view_dispose (GObject *object)
 {
   PdScanView *self = PD_SCAN_VIEW (object);
 
-  /* A deletion waiting for its toast is what the person asked for: save it. */
-  if (self->pending_delete != NULL && self->library != NULL)
+  /* Deletions waiting for their toast are what the person asked for: save them. */
+  for (guint i = 0; self->library != NULL && i < self->pending_deletes->len; i++)
     {
-      PdPageEdit edit = { PD_PAGE_EDIT_DELETE, self->pending_delete->page_id, 0 };
+      PendingDelete *pending = g_ptr_array_index (self->pending_deletes, i);
+      PdPageEdit edit = { PD_PAGE_EDIT_DELETE, pending->page->page_id, 0 };
 
       pd_document_edit_page_async (self->library, &edit, NULL, NULL, NULL);
     }
-  g_clear_object (&self->pending_delete);
+  /* Saved now: the toast, dismissed when the overlay goes, must not save them again. */
+  g_ptr_array_set_size (self->pending_deletes, 0);
+  self->delete_toast = NULL;
   g_cancellable_cancel (self->cancellable);
   if (self->scan_cancellable != NULL)
     g_cancellable_cancel (self->scan_cancellable);
@@ -2035,6 +2100,7 @@ pd_scan_view_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->scan_cancellable);
+  g_clear_pointer (&self->pending_deletes, g_ptr_array_unref);
   G_OBJECT_CLASS (pd_scan_view_parent_class)->finalize (object);
 }
 
@@ -2146,6 +2212,7 @@ pd_scan_view_init (PdScanView *self)
   self->device_ids = g_ptr_array_new_with_free_func (g_free);
   self->refreshing = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_queue_init (&self->edits);
+  self->pending_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_delete_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
