@@ -150,6 +150,7 @@ typedef struct {
   guint      kills[N_PHASES];
   guint      runs;
   guint      clean_exits;
+  GPtrArray *trace;      /* one line per processing run, printed if the work never ends */
 } Torture;
 
 /* Runs paperdock-cli ARGS and kills it after @delay_ms unless it ended first. Returns TRUE when it
@@ -626,6 +627,7 @@ test_whole_path (void)
   g_test_message ("seed %u (PD_TORTURE_SEED=%u replays the same delays)", seed, seed);
   t.env = env;
   t.rand = g_rand_new_with_seed (seed);
+  t.trace = g_ptr_array_new_with_free_func (g_free);
   t.log_path = g_build_filename (env->dir, "cli.log", NULL);
   g_test_message ("every paperdock-cli's output: %s (PD_TEST_KEEP=1 keeps it)", t.log_path);
   g_setenv ("PAPERDOCK_DATA_DIR", data, TRUE);
@@ -671,12 +673,18 @@ test_whole_path (void)
           const char *scan[] = { "scan", "--device", "demo", "--source", "adf", "--pages", n,
                                  "--profile", "Torture", NULL };
           const char *resume[] = { "resume", NULL };
-          /* Longer delays after kills that made no progress, so the work always ends. */
+          /* Longer delays after kills that made no progress, so the work always ends; after
+           * progress, only half as long again: a process under a sanitizer takes most of a
+           * second to start, and delays back at their shortest would all be spent on that. */
           guint max_ms = 150 + 120 * consecutive;
           guint delay = (guint) g_rand_int_range (t.rand, 30, (gint32) max_ms);
-          Phase phase;
+          const char *const *command = s.captured < N_PAGES ? scan : resume;
+          Phase phase = N_PHASES;
 
-          if (run_killed (&t, s.captured < N_PAGES ? scan : resume, delay, &status))
+          gboolean killed;
+
+          killed = run_killed (&t, command, delay, &status);
+          if (killed)
             {
               phase = processing_phase (&t);
               t.kills[phase]++;
@@ -688,6 +696,11 @@ test_whole_path (void)
               consecutive = 0;
             }
           take_snapshot (&t, &s);
+          g_ptr_array_add (t.trace, g_strdup_printf (
+            "round %u: %s, %u ms, %s; pages %u+%u, unfinished %u, unread %u, stuck %u", rounds,
+            command[0], delay,
+            killed ? phase_names[phase] : "ended", s.captured, s.discarded, s.unfinished,
+            s.unread_pages, consecutive));
           /* A kill may lose the page being read, never one already saved (a batch holding
            * only a separator sheet is removed on purpose, and the journal says so). */
           g_assert_cmpuint (s.captured + s.discarded, >=, last_captured);
@@ -698,7 +711,7 @@ test_whole_path (void)
           if (s.captured + s.discarded == last_captured && s.unfinished >= last_unfinished)
             consecutive++;
           else
-            consecutive = 0;
+            consecutive /= 2;
         }
 
       {
@@ -723,6 +736,9 @@ test_whole_path (void)
   for (Phase p = 0; p < N_PHASES; p++)
     g_test_message ("  killed during %-8s %u", phase_names[p], t.kills[p]);
   if (rounds == MAX_ROUNDS)
+    for (guint i = t.trace->len > 40 ? t.trace->len - 40 : 0; i < t.trace->len; i++)
+      g_test_message ("%s", (const char *) t.trace->pdata[i]);
+  if (rounds == MAX_ROUNDS)
     g_test_message ("not finished: %u pages, %u unfinished documents, %u due, %u not evicted",
                     s.captured, s.unfinished, s.pending, s.not_evicted);
   g_assert_cmpuint (rounds, <, MAX_ROUNDS);
@@ -742,6 +758,7 @@ test_whole_path (void)
   g_test_message ("seed %s: done", seed_text);
   g_strfreev (t.envp);
   g_free (t.log_path);
+  g_ptr_array_unref (t.trace);
   g_rand_free (t.rand);
 }
 
