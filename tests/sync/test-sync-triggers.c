@@ -238,6 +238,63 @@ test_document_ready (Fixture       *f,
   g_assert_cmpuint (pd_test_count_matching (f->remote, ".pdf"), ==, 1);
 }
 
+/* A document made ready while a pass runs (that pass listed its work before) gets the next pass
+ * as soon as that one ends, not when some other trigger comes: there is no periodic timer here. */
+#define N_BEFORE 40
+
+typedef struct {
+  Fixture *f;
+  gint64   id;
+  gboolean was_running;
+} DuringPass;
+
+static gboolean
+make_ready_during_cb (gpointer data)
+{
+  DuringPass *during = data;
+
+  g_object_get (during->f->engine, "running", &during->was_running, NULL);
+  during->id = make_ready (during->f, "During");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+running_cb (PdSyncEngine *engine,
+            GParamSpec   *pspec,
+            DuringPass   *during)
+{
+  gboolean running = FALSE;
+
+  g_object_get (engine, "running", &running, NULL);
+  /* Forty uploads, each written and fsync'd, then recorded: far longer than 20 ms. */
+  if (running && during->id == 0)
+    g_timeout_add (20, make_ready_during_cb, during);
+}
+
+static void
+test_ready_during_pass (Fixture       *f,
+                        gconstpointer  data)
+{
+  DuringPass during = { f, 0, FALSE };
+  gint64 before[N_BEFORE];
+
+  for (guint i = 0; i < N_BEFORE; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Before %02u", i);
+
+      before[i] = make_ready (f, name);
+    }
+  g_signal_connect (f->engine, "notify::running", G_CALLBACK (running_cb), &during);
+  pd_sync_engine_start (f->engine);
+  for (guint i = 0; i < N_BEFORE; i++)
+    g_assert_true (wait_synced (f, before[i], 10));
+  g_assert_cmpint (during.id, >, 0);
+  g_assert_true (during.was_running);
+  g_assert_true (wait_synced (f, during.id, 6));
+  g_assert_cmpuint (pd_test_count_matching (f->remote, ".pdf"), ==, N_BEFORE + 1);
+  g_signal_handlers_disconnect_by_func (f->engine, running_cb, &during);
+}
+
 static void
 test_pause_resume (Fixture       *f,
                    gconstpointer  data)
@@ -363,6 +420,7 @@ main (int    argc,
 #define ADD(path, period, fn) \
   g_test_add (path, Fixture, GUINT_TO_POINTER (period), fixture_set_up, fn, fixture_tear_down)
   ADD ("/sync/triggers/document-ready", 0, test_document_ready);
+  ADD ("/sync/triggers/ready-during-pass", 0, test_ready_during_pass);
   ADD ("/sync/triggers/pause-resume", 0, test_pause_resume);
   ADD ("/sync/triggers/network-returns", 0, test_network_returns);
   ADD ("/sync/triggers/stored-wait-wakes", 0, test_stored_wait_wakes);

@@ -49,6 +49,8 @@ struct _PdSyncEngine
   gboolean         started;
   gboolean         pass_running;     /* main context only */
   gboolean         pass_again;
+  GArray          *changed;          /* gint64: documents changed, not checked yet (main context) */
+  gboolean         checking;         /* check_changed_thread () runs (main context) */
   gint             paused;           /* atomic */
   gboolean         swept;            /* sweep_once () done (pass thread) */
 
@@ -1245,24 +1247,80 @@ network_changed_cb (GNetworkMonitor *monitor,
     schedule_pass (self, TRIGGER_DEBOUNCE_MS);
 }
 
+/* Whether any of the documents changed is new or newly edited, ready and bound for somewhere: a
+ * document that failed before waits for its stored time (the wake-up timer, the network's
+ * return or the periodic pass). Read in a thread: a worker may be holding the library in a
+ * transaction, and the main thread must not wait for it. */
+static void
+check_changed_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  PdSyncEngine *self = source_object;
+  GArray *changed = task_data;
+  gboolean due = FALSE;
+
+  for (guint i = 0; i < changed->len && !due; i++)
+    {
+      gint64 document_id = g_array_index (changed, gint64, i);
+      g_autoptr(PdSyncState) state = pd_library_get_sync_state (self->library, document_id, NULL);
+
+      if (state != NULL && state->destination != NULL && state->revision > state->synced_revision &&
+          state->last_sync_error == NULL)
+        {
+          g_autoptr(PdDocument) document = pd_library_get_document_by_id (self->library,
+                                                                          document_id, NULL);
+
+          due = document != NULL && document->state == PD_DOC_STATE_READY;
+        }
+    }
+  g_task_return_boolean (task, due);
+}
+
+static void check_changed (PdSyncEngine *self);
+
+static void
+check_changed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PdSyncEngine *self = PD_SYNC_ENGINE (object);
+  gboolean due = g_task_propagate_boolean (G_TASK (result), NULL);
+
+  self->checking = FALSE;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  /* Changes while a pass runs are its own sync records, or documents it will find due when it
+   * ends (triggered_pass_cb () wakes up for the next attempt), so they start nothing. */
+  if (due && !self->pass_running)
+    schedule_pass (self, TRIGGER_DEBOUNCE_MS);
+  if (self->changed->len > 0)
+    check_changed (self);
+}
+
+static void
+check_changed (PdSyncEngine *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, check_changed_cb, NULL);
+
+  self->checking = TRUE;
+  g_task_set_source_tag (task, check_changed);
+  g_task_set_task_data (task, g_steal_pointer (&self->changed), (GDestroyNotify) g_array_unref);
+  self->changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  pd_task_run_in_thread (task, check_changed_thread);
+}
+
 static void
 document_changed_cb (PdLibrary    *library,
                      gint64        document_id,
                      PdSyncEngine *self)
 {
-  g_autoptr(PdSyncState) state = pd_library_get_sync_state (library, document_id, NULL);
-
-  /* A document that failed before waits for its stored time (the wake-up timer, the network's
-   * return or the periodic pass); only a new or newly edited one starts a pass. The sync
-   * records themselves change documents too, and must not start passes in a loop. */
-  if (state != NULL && state->destination != NULL && state->revision > state->synced_revision &&
-      state->last_sync_error == NULL && !self->pass_running)
-    {
-      g_autoptr(PdDocument) document = pd_library_get_document_by_id (library, document_id, NULL);
-
-      if (document != NULL && document->state == PD_DOC_STATE_READY)
-        schedule_pass (self, TRIGGER_DEBOUNCE_MS);
-    }
+  if (self->pass_running)
+    return;
+  g_array_append_val (self->changed, document_id);
+  if (!self->checking)
+    check_changed (self);
 }
 
 void
@@ -1352,6 +1410,8 @@ pd_sync_engine_dispose (GObject *object)
   g_clear_handle_id (&self->periodic_id, g_source_remove);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   g_clear_object (&self->monitor);
+  if (self->library != NULL)
+    g_signal_handlers_disconnect_by_func (self->library, document_changed_cb, self);
 
   G_OBJECT_CLASS (pd_sync_engine_parent_class)->dispose (object);
 }
@@ -1364,6 +1424,7 @@ pd_sync_engine_finalize (GObject *object)
   g_clear_object (&self->library);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->changed, g_array_unref);
   g_mutex_clear (&self->pass_mutex);
   g_mutex_clear (&self->progress_mutex);
 
@@ -1501,6 +1562,7 @@ pd_sync_engine_init (PdSyncEngine *self)
   self->max_attempts = DEFAULT_MAX_ATTEMPTS;
   self->max_per_account = DEFAULT_MAX_PER_ACCOUNT;
   self->period_seconds = DEFAULT_PERIOD_SECONDS;
+  self->changed = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_mutex_init (&self->pass_mutex);
   g_mutex_init (&self->progress_mutex);
 }
