@@ -68,6 +68,8 @@ struct _PdGraphServer
   guint64     lose_answer_at;
   guint64     quota;
   gboolean    lose_commit;
+  guint       session_lifetime;   /* seconds a new session lives */
+  guint       session_extension;  /* each fragment moves its expiry to now + this (0: never) */
 
   /* what was seen */
   guint       sessions_created;
@@ -612,7 +614,7 @@ handle_create_session (PdGraphServer     *self,
   session->description = g_strdup (object_string (props, "description"));
   session->total = G_MAXUINT64;
   session->data = g_byte_array_new ();
-  session->expires = g_get_real_time () / G_USEC_PER_SEC + SESSION_LIFETIME_SECONDS;
+  session->expires = g_get_real_time () / G_USEC_PER_SEC + self->session_lifetime;
   token = g_uuid_string_random ();
   g_hash_table_insert (self->sessions, g_strdup (token), session);
   self->sessions_created++;
@@ -688,6 +690,10 @@ handle_fragment (PdGraphServer     *self,
       self->fragment_bytes += body->length;
       if (session->data->len < total)
         {
+          /* "expirationDateTime" in each answer: a session in use lives on. */
+          if (self->session_extension > 0)
+            session->expires = MAX (session->expires, g_get_real_time () / G_USEC_PER_SEC +
+                                                      self->session_extension);
           set_session_status (msg, SOUP_STATUS_ACCEPTED, session, NULL);
           if (start == self->lose_answer_at)
             {
@@ -994,6 +1000,7 @@ pd_graph_server_new (const char *token)
   self->cut_once_at = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->lose_answer_at = G_MAXUINT64;
   self->quota = G_MAXUINT64 / 2;
+  self->session_lifetime = SESSION_LIFETIME_SECONDS;
   g_hash_table_insert (self->items, g_strdup (""), new_item (self, "root", TRUE));
 
   self->soup = soup_server_new ("server-header", "pd-graph-server ", NULL);
@@ -1145,6 +1152,15 @@ pd_graph_server_expire_sessions (PdGraphServer *self)
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((Session *) value)->expires = 0;
+}
+
+void
+pd_graph_server_set_session_lifetime (PdGraphServer *self,
+                                      guint          seconds,
+                                      guint          extension)
+{
+  self->session_lifetime = seconds;
+  self->session_extension = extension;
 }
 
 void

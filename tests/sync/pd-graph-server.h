@@ -55,6 +55,11 @@ void           pd_graph_server_lose_fragment_answer_at (PdGraphServer *server,
                                                         guint64        offset);
 /* Every session created so far is expired: its address answers 404. */
 void           pd_graph_server_expire_sessions    (PdGraphServer *server);
+/* New sessions expire @seconds after they are made (3600 until this is called); each fragment
+ * that is not the last moves the expiry to @extension seconds from then (0: it never moves). */
+void           pd_graph_server_set_session_lifetime (PdGraphServer *server,
+                                                     guint          seconds,
+                                                     guint          extension);
 /* Bytes the drive may hold in all; beyond it: 507 insufficientStorage. */
 void           pd_graph_server_set_quota          (PdGraphServer *server,
                                                    guint64        bytes);

@@ -590,6 +590,41 @@ test_expired_session (Fixture       *f,
   g_assert_cmpuint (pd_graph_server_count_files (server), ==, files + 1);
 }
 
+/* OneDrive moves a session's expiry on as fragments arrive. The stored expiry moves with it: a
+ * restart after the first expiry has passed resumes the session, which is still alive, instead
+ * of starting the upload over. */
+static void
+test_expiry_moves_on (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *local = pd_test_make_file ("long.pdf", 7 * 1024 * 1024);
+  g_autoptr(GHashTable) metadata = new_metadata ("uuid-long", "1");
+  g_autoptr(PdTokenSource) tokens = pd_static_token_source_new (TOKEN);
+  g_autoptr(PdConnector) restarted = NULL;
+  g_autoptr(GError) error = NULL;
+  guint sessions = pd_graph_server_count_sessions (server);
+  guint64 bytes = pd_graph_server_get_fragment_bytes (server);
+
+  pd_graph_server_set_session_lifetime (server, 2, 600);
+  pd_graph_server_cut_fragment_at (server, FRAGMENT);
+  g_assert_false (pd_test_upload (f->connector, local, "Long/scan.pdf", NULL, metadata, NULL,
+                                  &error));
+  g_assert_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT);
+  g_clear_error (&error);
+  pd_graph_server_cut_fragment_at (server, G_MAXUINT64);
+
+  /* past the expiry the session was created with */
+  g_usleep (2500 * 1000);
+  restarted = new_connector (tokens, f->resume);
+  g_assert_true (pd_test_upload (restarted, local, "Long/scan.pdf", NULL, metadata, NULL,
+                                 &error));
+  g_assert_no_error (error);
+  pd_graph_server_set_session_lifetime (server, 3600, 0);
+  assert_server_holds (local, "Long/scan.pdf");
+  g_assert_cmpuint (pd_graph_server_count_sessions (server), ==, sessions + 1);
+  g_assert_cmpuint (pd_graph_server_get_fragment_bytes (server) - bytes, ==, 7 * 1024 * 1024);
+}
+
 /* A fragment that arrived but whose answer was lost is sent again; the server says 416 and the
  * connector asks where the session stands instead of failing or starting over. */
 static void
@@ -782,6 +817,7 @@ main (int argc, char **argv)
   ADD ("large-upload", test_large_upload);
   ADD ("resume-after-cut", test_resume_after_cut);
   ADD ("expired-session", test_expired_session);
+  ADD ("expiry-moves-on", test_expiry_moves_on);
   ADD ("range-not-satisfiable", test_range_not_satisfiable);
   ADD ("lost-response", test_lost_response);
   ADD ("throttled", test_throttled);

@@ -1064,11 +1064,13 @@ resume_value (const char   *upload_url,
   return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
 
-/* The stored session's address if it is for this very file and not expired, else NULL. */
+/* The stored session's address if it is for this very file and not expired, else NULL; its
+ * stored expiry in @expires_out. */
 static char *
 stored_session (const char   *value,
                 const Upload *up,
-                char        **stale_url)
+                char        **stale_url,
+                gint64       *expires_out)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autofree char *url = NULL;
@@ -1087,7 +1089,35 @@ stored_session (const char   *value,
       *stale_url = g_steal_pointer (&url);
       return NULL;
     }
+  *expires_out = expires;
   return g_steal_pointer (&url);
+}
+
+/* Each answer about a session carries its expiry, and OneDrive moves it on as fragments arrive.
+ * The stored one is moved along (not on every fragment: the store is the keyring), so a restart
+ * after the first expiry still resumes a session that is alive. */
+#define EXPIRY_SAVE_STEP_SECONDS 60
+
+static void
+refresh_stored_expiry (PdOnedriveConnector *self,
+                       const char          *key,
+                       const char          *upload_url,
+                       const Upload        *up,
+                       gint64               expires,
+                       gint64              *saved_expires,
+                       GCancellable        *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  if (expires <= *saved_expires + EXPIRY_SAVE_STEP_SECONDS)
+    return;
+  value = resume_value (upload_url, expires, up);
+  if (pd_resume_store_save (self->resume, key, value, cancellable, &error))
+    *saved_expires = expires;
+  else
+    g_debug ("The upload session's new expiry was not stored: %s", error->message);
+  memset (value, 0, strlen (value));
 }
 
 static void
@@ -1119,6 +1149,7 @@ create_session (PdOnedriveConnector  *self,
                 const Upload         *up,
                 const char           *key,
                 guint64              *offset,
+                gint64               *expires_out,
                 PdRemoteInfo        **ours,
                 GCancellable         *cancellable,
                 GError              **error)
@@ -1200,6 +1231,7 @@ create_session (PdOnedriveConnector  *self,
     }
   memset (value, 0, strlen (value));
   g_debug ("%s: upload session created", remote_path);
+  *expires_out = expires;
   return g_steal_pointer (&url);
 }
 
@@ -1209,6 +1241,7 @@ session_status (PdOnedriveConnector  *self,
                 const char           *upload_url,
                 const char           *remote_path,
                 guint64              *offset,
+                gint64               *expires,
                 gboolean             *gone,
                 GCancellable         *cancellable,
                 GError              **error)
@@ -1234,7 +1267,7 @@ session_status (PdOnedriveConnector  *self,
       return FALSE;
     }
   if (!_pd_onedrive_parse_session (g_bytes_get_data (response, NULL),
-                                   g_bytes_get_size (response), NULL, NULL, offset,
+                                   g_bytes_get_size (response), NULL, expires, offset,
                                    &parse_error))
     {
       set_answer_error (self, error, remote_path, parse_error);
@@ -1258,6 +1291,8 @@ session_upload (PdOnedriveConnector  *self,
   g_autofree char *url = NULL;
   guint64 size = g_bytes_get_size (up->body);
   guint64 offset = 0;
+  gint64 saved_expires = 0;   /* the expiry in the store */
+  gint64 expires = 0;         /* the latest one OneDrive gave */
   guint sessions = 0;
   guint stalled = 0;
 
@@ -1269,7 +1304,7 @@ session_upload (PdOnedriveConnector  *self,
     {
       g_autofree char *stale = NULL;
 
-      url = stored_session (stored, up, &stale);
+      url = stored_session (stored, up, &stale, &saved_expires);
       memset (stored, 0, strlen (stored));
       if (url == NULL)
         {
@@ -1281,7 +1316,8 @@ session_upload (PdOnedriveConnector  *self,
         {
           gboolean gone;
 
-          if (!session_status (self, url, remote_path, &offset, &gone, cancellable, error))
+          if (!session_status (self, url, remote_path, &offset, &expires, &gone, cancellable,
+                               error))
             {
               PdRemoteInfo *ours;
 
@@ -1296,8 +1332,11 @@ session_upload (PdOnedriveConnector  *self,
                 return ours;
             }
           else
-            g_debug ("%s: resuming the upload session at byte %" G_GUINT64_FORMAT, remote_path,
-                     offset);
+            {
+              g_debug ("%s: resuming the upload session at byte %" G_GUINT64_FORMAT,
+                       remote_path, offset);
+              refresh_stored_expiry (self, key, url, up, expires, &saved_expires, cancellable);
+            }
         }
     }
 
@@ -1324,8 +1363,8 @@ session_upload (PdOnedriveConnector  *self,
               return NULL;
             }
           offset = 0;
-          url = create_session (self, parts, n, remote_path, expected, up, key, &offset, &ours,
-                                cancellable, error);
+          url = create_session (self, parts, n, remote_path, expected, up, key, &offset,
+                                &saved_expires, &ours, cancellable, error);
           if (url == NULL)
             return ours;
         }
@@ -1371,12 +1410,13 @@ session_upload (PdOnedriveConnector  *self,
           guint64 next = 0;
 
           if (!_pd_onedrive_parse_session (g_bytes_get_data (response, NULL),
-                                           g_bytes_get_size (response), NULL, NULL, &next,
+                                           g_bytes_get_size (response), NULL, &expires, &next,
                                            &local_error))
             {
               set_answer_error (self, error, remote_path, local_error);
               return NULL;
             }
+          refresh_stored_expiry (self, key, url, up, expires, &saved_expires, cancellable);
           stalled = next > offset ? 0 : stalled + 1;
           if (stalled > MAX_STALLED_FRAGMENTS)
             {
@@ -1425,7 +1465,8 @@ session_upload (PdOnedriveConnector  *self,
               set_http_error (self, error, msg, response, remote_path);
               return NULL;
             }
-          if (!session_status (self, url, remote_path, &offset, &gone, cancellable, error))
+          if (!session_status (self, url, remote_path, &offset, &expires, &gone, cancellable,
+                               error))
             {
               if (!gone)
                 return NULL;
