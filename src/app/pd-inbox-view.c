@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-app-job.h"
+#include "pd-app-toast.h"
 #include "pd-cloud-sign-in.h"
 #include "pd-inbox-view.h"
 #include "pd-library-sync.h"
@@ -43,15 +44,7 @@ static void
 pd_inbox_view_toast (PdInboxView *self,
                      const char  *text)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  AdwToast *toast;
-
-  g_debug ("%s", text);
-  if (overlay == NULL)
-    return;
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 5);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  pd_app_toast (GTK_WIDGET (self), text, 5);
 }
 
 /* Resolving */

@@ -15,6 +15,7 @@
 #include "pd-app-image.h"
 #include "pd-app-job.h"
 #include "pd-app-open.h"
+#include "pd-app-toast.h"
 #include "pd-document-item.h"
 #include "pd-library-delete.h"
 #include "pd-library-sync.h"
@@ -74,15 +75,7 @@ static void
 pd_library_view_toast (PdLibraryView *self,
                        const char    *text)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  AdwToast *toast;
-
-  g_debug ("%s", text);
-  if (overlay == NULL)
-    return;
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 5);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  pd_app_toast (GTK_WIDGET (self), text, 5);
 }
 
 static void

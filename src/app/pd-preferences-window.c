@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-app-job.h"
+#include "pd-app-toast.h"
 #include "pd-cloud-sign-in.h"
 #include "pd-library-sync.h"
 #include "pd-naming.h"
@@ -101,11 +102,7 @@ static void
 pd_preferences_window_toast (PdPreferencesWindow *self,
                              const char          *text)
 {
-  AdwToast *toast = adw_toast_new (text);
-
-  g_debug ("%s", text);
-  adw_toast_set_timeout (toast, 5);
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+  pd_app_toast (GTK_WIDGET (self), text, 5);
 }
 
 /* Row helpers */

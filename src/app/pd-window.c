@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pd-app-toast.h"
 #include "pd-inbox-view.h"
 #include "pd-library-view.h"
 #include "pd-preferences-window.h"
@@ -506,12 +507,8 @@ void
 pd_window_add_toast (PdWindow   *self,
                      const char *text)
 {
-  AdwToast *toast;
-
   g_return_if_fail (PD_IS_WINDOW (self));
   g_return_if_fail (text != NULL);
 
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 10);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  pd_app_toast (GTK_WIDGET (self->toast_overlay), text, 10);
 }

@@ -17,6 +17,7 @@
 #include "pd-profile.h"
 #include "pd-scan-page.h"
 #include "pd-app-image.h"
+#include "pd-app-toast.h"
 #include "pd-scan-view.h"
 #include "pd-scanner.h"
 #include "pd-task.h"
@@ -1190,7 +1191,7 @@ scan_cb (GObject      *object,
                                                          "Scan stopped; %u pages kept", n_pages), n_pages);
 
       gtk_label_set_text (self->status_label, text);
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+      pd_app_toast (GTK_WIDGET (self->toast_overlay), text, 5);
     }
   else if (error != NULL)
     {
@@ -1567,7 +1568,7 @@ replan_cb (GObject      *object,
       gtk_label_set_text (self->status_label, error->message);
     }
   else
-    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+    pd_app_toast (GTK_WIDGET (self->toast_overlay), error->message, 5);
   pd_scan_view_update_actions (self);
   if (self->save_requested && !pd_scan_view_edits_pending (self) && !self->plan_empty)
     pd_scan_view_save (self);
@@ -1603,7 +1604,7 @@ edit_cb (GObject      *object,
   if (!pd_document_edit_page_finish (PD_LIBRARY (object), result, &error))
     {
       g_debug ("Edit %d of page %" G_GINT64_FORMAT " failed: %s", edit->kind, edit->page_id, error->message);
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      pd_app_toast (GTK_WIDGET (self->toast_overlay), error->message, 5);
     }
   else
     g_debug ("Edit %d of page %" G_GINT64_FORMAT " saved", edit->kind, edit->page_id);
@@ -1939,7 +1940,7 @@ rescan_cb (GObject      *object,
         pd_scan_view_show_problem (self, problem_title_for_error (error), error->message);
     }
   else if (!g_cancellable_is_cancelled (self->cancellable))
-    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Page scanned again")));
+    pd_app_toast (GTK_WIDGET (self->toast_overlay), _("Page scanned again"), 5);
   page = self->pages != NULL ? pd_scan_view_find_page_by_id (self, self->rescan_page_id) : NULL;
   self->rescan_page_id = 0;
   if (g_cancellable_is_cancelled (self->cancellable))
