@@ -64,6 +64,7 @@ struct _PdScanView
   GHashTable      *refreshing;      /* document id -> 1 in flight, 2 in flight and again */
   GPtrArray       *pending_deletes; /* PendingDelete: hidden, waiting for their toast to go */
   AdwToast        *delete_toast;
+  guint            delete_timer;    /* commits the deletions DELETE_UNDO_SECONDS after the last */
   guint            device_timer;
   gint64           viewer_page_id;
   char            *viewer_path;     /* the image the viewer was asked to show */
@@ -1650,13 +1651,21 @@ pd_scan_view_next_edit (PdScanView *self)
   pd_document_edit_page_async (self->library, edit, NULL, edit_cb, g_object_ref (self));
 }
 
+static void pd_scan_view_commit_deletes (PdScanView *self);
+
 static void
 pd_scan_view_queue_edit (PdScanView     *self,
                          PdPageEditKind  kind,
                          PdScanPage     *page,
                          int             value)
 {
-  PdPageEdit *edit = g_new0 (PdPageEdit, 1);
+  PdPageEdit *edit;
+
+  /* A move names places in the batch as shown, where deleted pages are gone already: the
+   * library must lose them first. Their Undo goes with the toast. */
+  if (kind == PD_PAGE_EDIT_MOVE && self->pending_deletes->len > 0)
+    pd_scan_view_commit_deletes (self);
+  edit = g_new0 (PdPageEdit, 1);
 
   edit->kind = kind;
   edit->page_id = page->page_id;
@@ -1711,23 +1720,46 @@ pd_scan_view_page_action (GtkWidget  *widget,
 }
 
 /* Deleting: the tile goes at once, the library change only when the undo toast has gone. Pages
- * deleted while the toast shows join it ("3 pages deleted"), and Undo brings them all back, so
- * clearing several blank pages needs neither a wait nor one toast each. */
-static void
-delete_toast_dismissed_cb (AdwToast   *toast,
-                           PdScanView *self)
-{
-  g_autoptr(GPtrArray) deleted = NULL;
+ * deleted while the toast shows join it ("3 pages deleted") and give it its full time again, and
+ * Undo brings them all back, so clearing several blank pages needs neither a wait nor one toast
+ * each. The toast itself has no timeout: libadwaita 1.2 cannot restart one. */
+#define DELETE_UNDO_SECONDS 5
 
-  if (self->delete_toast != toast)
-    return;
-  self->delete_toast = NULL;
-  deleted = g_steal_pointer (&self->pending_deletes);
+/* Queues the deletions the toast held, in the order they were made. */
+static void
+pd_scan_view_commit_deletes (PdScanView *self)
+{
+  g_autoptr(GPtrArray) deleted = g_steal_pointer (&self->pending_deletes);
+
   self->pending_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_delete_free);
+  g_clear_handle_id (&self->delete_timer, g_source_remove);
+  if (self->delete_toast != NULL)
+    adw_toast_dismiss (g_steal_pointer (&self->delete_toast));
   for (guint i = 0; i < deleted->len; i++)
     pd_scan_view_queue_edit (self, PD_PAGE_EDIT_DELETE,
                              ((PendingDelete *) g_ptr_array_index (deleted, i))->page, 0);
   pd_scan_view_update_actions (self);
+}
+
+static gboolean
+delete_timer_cb (gpointer data)
+{
+  PdScanView *self = data;
+
+  self->delete_timer = 0;
+  pd_scan_view_commit_deletes (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closed by the person before its time. */
+static void
+delete_toast_dismissed_cb (AdwToast   *toast,
+                           PdScanView *self)
+{
+  if (self->delete_toast != toast)
+    return;
+  self->delete_toast = NULL;
+  pd_scan_view_commit_deletes (self);
 }
 
 void
@@ -1735,8 +1767,8 @@ pd_scan_view_commit_pending_edits (PdScanView *self)
 {
   g_return_if_fail (PD_IS_SCAN_VIEW (self));
 
-  if (self->delete_toast != NULL)
-    adw_toast_dismiss (self->delete_toast);
+  if (self->pending_deletes->len > 0)
+    pd_scan_view_commit_deletes (self);
 }
 
 static void
@@ -1774,6 +1806,8 @@ pd_scan_view_delete_action (GtkWidget  *widget,
   else
     title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u page deleted", "%u pages deleted", n),
                              n);
+  g_clear_handle_id (&self->delete_timer, g_source_remove);
+  self->delete_timer = g_timeout_add_seconds (DELETE_UNDO_SECONDS, delete_timer_cb, self);
   if (self->delete_toast != NULL)
     {
       /* Changed in place: a new toast for each page would replace the shown one, and fast
@@ -1784,6 +1818,7 @@ pd_scan_view_delete_action (GtkWidget  *widget,
     {
       AdwToast *toast = adw_toast_new (title);
 
+      adw_toast_set_timeout (toast, 0);
       adw_toast_set_button_label (toast, _("_Undo"));
       adw_toast_set_action_name (toast, "scan.undo-delete");
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
@@ -1806,6 +1841,7 @@ pd_scan_view_undo_delete_action (GtkWidget  *widget,
 
   if (self->pending_deletes->len == 0)
     return;
+  g_clear_handle_id (&self->delete_timer, g_source_remove);
   deleted = g_steal_pointer (&self->pending_deletes);
   self->pending_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_delete_free);
   /* Last deleted first: each goes back where it was when it went. */
@@ -2062,6 +2098,7 @@ pd_scan_view_dispose (GObject *object)
   /* Saved now: the toast, dismissed when the overlay goes, must not save them again. */
   g_ptr_array_set_size (self->pending_deletes, 0);
   self->delete_toast = NULL;
+  g_clear_handle_id (&self->delete_timer, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->scan_cancellable != NULL)
     g_cancellable_cancel (self->scan_cancellable);
