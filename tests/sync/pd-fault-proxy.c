@@ -426,27 +426,42 @@ serve_request (PdFaultProxy *proxy,
   return client_keeps_alive;
 }
 
+static void
+end_busy (PdFaultProxy *proxy)
+{
+  g_mutex_lock (&proxy->lock);
+  if (--proxy->in_flight == 0)
+    g_cond_broadcast (&proxy->idle);
+  g_mutex_unlock (&proxy->lock);
+}
+
 static gpointer
 client_thread (gpointer data)
 {
   PdFaultProxy *proxy = g_object_get_data (G_OBJECT (data), "pd-proxy");
   g_autoptr(Conn) client = conn_new (data);
+  /* A new connection was counted when it was accepted: its first request is on the way. */
+  gboolean busy = TRUE;
 
   for (;;)
     {
-      gboolean more;
+      gboolean more = FALSE;
 
-      if (g_cancellable_is_cancelled (proxy->cancellable) ||
-          !conn_wait_request (client, proxy->cancellable))
-        break;
-      g_mutex_lock (&proxy->lock);
-      proxy->in_flight++;
-      g_mutex_unlock (&proxy->lock);
-      more = serve_request (proxy, client);
-      g_mutex_lock (&proxy->lock);
-      if (--proxy->in_flight == 0)
-        g_cond_broadcast (&proxy->idle);
-      g_mutex_unlock (&proxy->lock);
+      if (!g_cancellable_is_cancelled (proxy->cancellable) &&
+          conn_wait_request (client, proxy->cancellable))
+        {
+          if (!busy)
+            {
+              g_mutex_lock (&proxy->lock);
+              proxy->in_flight++;
+              g_mutex_unlock (&proxy->lock);
+              busy = TRUE;
+            }
+          more = serve_request (proxy, client);
+        }
+      if (busy)
+        end_busy (proxy);
+      busy = FALSE;
       if (!more)
         break;
     }
@@ -471,6 +486,9 @@ accept_thread (gpointer data)
         }
       g_socket_set_blocking (socket, TRUE);
       g_object_set_data (G_OBJECT (socket), "pd-proxy", proxy);
+      g_mutex_lock (&proxy->lock);
+      proxy->in_flight++;
+      g_mutex_unlock (&proxy->lock);
       thread = g_thread_new ("pd-fault-proxy-client", client_thread, socket);
       g_mutex_lock (&proxy->lock);
       g_ptr_array_add (proxy->threads, thread);

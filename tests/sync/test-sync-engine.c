@@ -442,6 +442,31 @@ test_folder_evict_and_fetch (Fixture       *f,
   /* and it is not evicted again straight away by the next pass, nor sent again */
   summary = run_pass (f->engine);
   g_assert_cmpuint (summary.accepted, ==, 0);
+
+  /* A process's first pass removes the files of a document marked evicted that a crash left
+   * (older than the mark), never a PDF being fetched again (newer: not marked restored yet).
+   * File times come from a coarse clock: the sleeps keep the two sides apart. */
+  {
+    g_autoptr(PdSyncEngine) next = NULL;
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (copy, &contents, &len, &error));
+    g_usleep (50 * 1000);
+    g_assert_true (pd_library_set_document_evicted (f->library, id, TRUE, &error));
+    next = pd_sync_engine_new (f->library);
+    run_pass (next);
+    g_assert_false (g_file_test (state->pdf_path, G_FILE_TEST_EXISTS));
+    g_clear_object (&next);
+
+    g_usleep (50 * 1000);
+    g_assert_true (g_file_set_contents (state->pdf_path, contents, (gssize) len, &error));
+    next = pd_sync_engine_new (f->library);
+    run_pass (next);
+    g_assert_true (g_file_test (state->pdf_path, G_FILE_TEST_EXISTS));
+    g_assert_true (pd_library_set_document_evicted (f->library, id, FALSE, &error));
+    g_assert_no_error (error);
+  }
 }
 
 /* WebDAV */

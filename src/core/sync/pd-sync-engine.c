@@ -452,6 +452,7 @@ remote_has_our_bytes (AccountWork        *work,
   g_autoptr(PdRemoteInfo) info = NULL;
   g_autofree char *ours = NULL;
   g_autofree char *theirs = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   *same = FALSE;
   /* A process killed during an earlier comparison left its copy, or the download's
@@ -470,9 +471,17 @@ remote_has_our_bytes (AccountWork        *work,
   }
   if (!do_download (connector, remote_path, path, work->cancellable, &info, error))
     return FALSE;
-  theirs = file_sha256 (path, error);
+  theirs = file_sha256 (path, &local_error);
   g_unlink (path);
-  if (theirs == NULL || (ours = file_sha256 (state->pdf_path, error)) == NULL)
+  /* Gone under us: another process syncing this library swept it (sweep_once ()). Later. */
+  if (theirs == NULL)
+    {
+      g_set_error (error, PD_SYNC_ERROR, PD_SYNC_ERROR_TRANSIENT,
+                   "The copy of “%s” taken to compare it could not be read: %s", remote_path,
+                   local_error->message);
+      return FALSE;
+    }
+  if ((ours = file_sha256 (state->pdf_path, error)) == NULL)
     return FALSE;
   *same = g_str_equal (ours, theirs);
   return TRUE;
@@ -1012,12 +1021,17 @@ sweep_once (PdSyncEngine *self,
 
         g_unlink (path);
       }
+  /* Only a PDF older than the eviction is a leftover: a newer one is being fetched again
+   * (pd_sync_fetch_document () marks the document restored once the download is in place). */
   states = pd_library_list_evicted (self->library, NULL);
   for (guint i = 0; states != NULL && i < states->len; i++)
     {
       const PdSyncState *state = states->pdata[i];
+      GStatBuf st;
 
-      if (state->pdf_path != NULL && g_file_test (state->pdf_path, G_FILE_TEST_EXISTS))
+      if (state->pdf_path != NULL && g_stat (state->pdf_path, &st) == 0 &&
+          (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000 <=
+            state->evicted_at)
         remove_local_files (self->library, state);
     }
 }
