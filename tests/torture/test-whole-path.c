@@ -31,7 +31,7 @@
 /* Pages at 300 dpi as the demo scanner makes them: at about a second of OCR each, a batch gives
  * the kills enough work to land in (half-size pages were done before most kills could). */
 #define PAGE_SCALE  1.0f
-#define MAX_ROUNDS  400
+#define MAX_ROUNDS  600
 #define CYCLE       10   /* files in the private demo feeder; page 1 and 6 are separator sheets */
 #define FOLDER      "torture"
 
@@ -674,9 +674,10 @@ test_whole_path (void)
                                  "--profile", "Torture", NULL };
           const char *resume[] = { "resume", NULL };
           /* Longer delays after kills that made no progress, so the work always ends; after
-           * progress, only half as long again: a process under a sanitizer takes most of a
-           * second to start, and delays back at their shortest would all be spent on that. */
-          guint max_ms = 150 + 120 * consecutive;
+           * progress, only half as long again, since delays back at their shortest would be
+           * spent climbing again (under ASan a scan takes most of a second to get going). The
+           * short base keeps a fast build's runs killed often enough for MIN_KILLS. */
+          guint max_ms = 100 + 120 * consecutive;
           guint delay = (guint) g_rand_int_range (t.rand, 30, (gint32) max_ms);
           const char *const *command = s.captured < N_PAGES ? scan : resume;
           Phase phase = N_PHASES;
